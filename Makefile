@@ -1,0 +1,69 @@
+# Toegang: `make run` serves the API with demo data; `make test` runs every gate.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha256sum requirements.lock pyproject.toml | sha256sum | cut -c1-12)
+GRAPHIQL := gql/static/graphiql/index.html
+GRAPHIQL_SRC := $(wildcard frontend-contract/graphiql/src/*.js frontend-contract/graphiql/src/*/*.js) \
+	frontend-contract/graphiql/build.mjs frontend-contract/graphiql/package-lock.json
+# Debian packages the tests need (Chromium for the browser tests, PostgreSQL for the second backend).
+APT_PACKAGES := chromium postgresql
+
+.PHONY: run test venv graphiql system-deps lint typecheck architecture pytest bench clean
+
+$(STAMP): requirements.lock pyproject.toml
+	python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+$(GRAPHIQL): $(GRAPHIQL_SRC)
+	cd frontend-contract/graphiql && npm ci --no-audit --no-fund --loglevel=error && node build.mjs
+
+graphiql: $(GRAPHIQL)
+
+run: venv graphiql
+	$(BIN)/toegang migrate
+	$(BIN)/toegang seed-demo
+	@host=$${TOEGANG_HOST:-127.0.0.1}; port=$${TOEGANG_PORT:-8000}; \
+	echo; echo "Toegang serves http://$$host:$$port/graphql (GraphiQL in a browser)."; \
+	echo "Sign in with logIn using a demo access code and password printed above."; echo
+	$(BIN)/toegang serve
+
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else \
+	    echo "The tests need Debian packages:$$missing. Run:"; \
+	    echo "  sudo apt-get update && sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: venv
+	$(BIN)/mypy
+
+architecture: venv
+	$(BIN)/lint-imports
+
+pytest: venv graphiql system-deps
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test: lint typecheck architecture pytest
+
+bench: venv graphiql
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) gql/static/graphiql frontend-contract/graphiql/node_modules

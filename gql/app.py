@@ -1,0 +1,141 @@
+"""The Starlette application, wired explicitly from one Settings object."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import orjson
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from gql.clock import Clock
+from gql.db import Database
+from gql.http import GraphQLEndpoint, client_ip
+from gql.mail.dispatcher import Dispatcher
+from gql.mail.sender import make_senders
+from gql.middleware import RequestMiddleware
+from gql.migrate import current_revision, head_revision
+from gql.schema.root import schema
+from gql.services.deps import Deps
+from gql.services.passwords import HashParameters, PasswordHashing
+from gql.settings import Settings
+
+STATIC = Path(__file__).parent / "static"
+GRAPHIQL_ASSETS = STATIC / "graphiql"
+TRUSTED_DOCUMENTS = Path(__file__).parent / "data" / "trusted-documents.json"
+
+
+def load_trusted_documents() -> dict[str, str]:
+    """The manifest generated from frontend-contract/operations (id -> document)."""
+    if not TRUSTED_DOCUMENTS.exists():
+        return {}
+    data = orjson.loads(TRUSTED_DOCUMENTS.read_bytes())
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    hashing: PasswordHashing | None = None,
+) -> Starlette:
+    """Build the app; nothing runs until its lifespan starts."""
+    db = Database(settings.database_url)
+    hashing = hashing or PasswordHashing(
+        HashParameters(
+            settings.argon2_memory_kib, settings.argon2_time_cost, settings.argon2_parallelism
+        ),
+        concurrency=settings.hash_concurrency,
+    )
+    deps = Deps(db=db, hashing=hashing, clock=clock or Clock(), settings=settings)
+    graphiql_index = GRAPHIQL_ASSETS / "index.html"
+    graphiql_html = None
+    if not settings.trusted_documents_only:
+        graphiql_html = (
+            graphiql_index.read_text()
+            if graphiql_index.exists()
+            else "<!doctype html><title>Toegang</title><p>GraphiQL is not built: run "
+            "<code>make graphiql</code>.</p>"
+        )
+    endpoint = GraphQLEndpoint(
+        schema=schema,
+        deps=deps,
+        graphiql_html=graphiql_html,
+        trusted_documents=load_trusted_documents(),
+    )
+
+    async def healthz(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_: Request) -> Response:
+        try:
+            async with db.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            current = await current_revision(db.engine)
+        except Exception:
+            return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
+        head = head_revision()
+        if current != head:
+            return JSONResponse(
+                {"status": "unavailable", "migration": current, "head": head}, status_code=503
+            )
+        return JSONResponse({"status": "ok", "migration": current})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        task = None
+        if settings.run_dispatcher:
+            dispatcher = Dispatcher(db, settings, deps.clock, make_senders(settings))
+            task = asyncio.create_task(dispatcher.run_forever(stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            if task is not None:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.wait_for(task, timeout=10)
+            await db.dispose()
+
+    routes: list[Route | Mount] = [
+        Route("/graphql", endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+    ]
+    if GRAPHIQL_ASSETS.exists() and not settings.trusted_documents_only:
+        routes.append(
+            Mount("/graphiql-assets", StaticFiles(directory=GRAPHIQL_ASSETS), name="graphiql")
+        )
+    middleware = [
+        Middleware(
+            RequestMiddleware,
+            settings=settings,
+            client_ip=lambda scope: client_ip(Request(scope), settings.trusted_proxies),
+        ),
+        Middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_credentials=True,
+            allow_methods=["GET", "POST"],
+            allow_headers=[
+                "content-type",
+                "authorization",
+                "accept-language",
+                "graphql-require-preflight",
+            ],
+            expose_headers=["x-request-id"],
+            max_age=600,
+        ),
+    ]
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app.state.deps = deps
+    return app

@@ -1,0 +1,201 @@
+"""The `toegang` command: serve, worker, migrate, seed-demo, create-staff, export-schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import signal
+import sys
+import time
+
+import pyotp
+
+from gql.settings import Settings, SettingsError
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        raise SystemExit(f"toegang: {exc}") from exc
+
+
+def _deps(settings: Settings):  # type: ignore[no-untyped-def]
+    from gql.clock import Clock
+    from gql.db import Database
+    from gql.services.deps import Deps
+    from gql.services.passwords import HashParameters, PasswordHashing
+
+    hashing = PasswordHashing(
+        HashParameters(
+            settings.argon2_memory_kib, settings.argon2_time_cost, settings.argon2_parallelism
+        ),
+        concurrency=settings.hash_concurrency,
+    )
+    return Deps(
+        db=Database(settings.database_url), hashing=hashing, clock=Clock(), settings=settings
+    )
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from gql import logs
+    from gql.app import create_app
+
+    settings = _settings()
+    logs.configure(settings.log_level)
+    app = create_app(settings)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        proxy_headers=False,  # X-Forwarded-For is judged by TOEGANG_TRUSTED_PROXIES only
+        access_log=False,
+        log_config=None,
+        timeout_graceful_shutdown=10,
+    )
+
+
+def cmd_worker(args: argparse.Namespace) -> None:
+    from gql import logs
+    from gql.mail.dispatcher import Dispatcher
+    from gql.mail.sender import make_senders
+
+    settings = _settings()
+    logs.configure(settings.log_level)
+    deps = _deps(settings)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        dispatcher = Dispatcher(deps.db, settings, deps.clock, make_senders(settings))
+        await dispatcher.run_forever(stop)
+        await deps.db.dispose()
+
+    asyncio.run(main())
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    from gql.migrate import upgrade
+
+    settings = _settings()
+    if settings.database_url.startswith("sqlite"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_url, args.revision)
+    print(f"toegang: database at revision {args.revision}")
+
+
+def cmd_seed_demo(args: argparse.Namespace) -> None:
+    from gql import demo
+    from gql.services.access_codes import display
+
+    settings = _settings()
+    if settings.is_production:
+        raise SystemExit("toegang: demo data is refused in production")
+    deps = _deps(settings)
+
+    async def main() -> list[demo.DemoAccount]:
+        try:
+            return await demo.seed(deps)
+        finally:
+            await deps.db.dispose()
+
+    created = asyncio.run(main())
+    print(
+        f"toegang: demo data present ({len(demo.COMPANIES)} companies; {len(created)} accounts added)"
+    )
+    for account in demo.DEMO_ACCOUNTS:
+        print(
+            f"  {account.usage:<8} access code {display(account.access_code)}  password {account.password!r}"
+        )
+
+
+def cmd_create_staff(args: argparse.Namespace) -> None:
+    from gql.services import staff
+    from gql.services.errors import InvalidInputError
+
+    settings = _settings()
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password for the staff account: ")
+    secret = pyotp.random_base32()
+    deps = _deps(settings)
+
+    async def main() -> str:
+        try:
+            return await staff.create_staff(
+                deps, name=args.name, email=args.email, password=password, totp_secret=secret
+            )
+        finally:
+            await deps.db.dispose()
+
+    try:
+        code = asyncio.run(main())
+    except InvalidInputError as exc:
+        from gql import i18n
+
+        problems = "; ".join(
+            f"{'.'.join(p.field)}: {i18n.text(p.message_key, 'en', **p.params)}"
+            for p in exc.problems
+        )
+        raise SystemExit(f"toegang: {problems}") from exc
+    uri = pyotp.TOTP(secret).provisioning_uri(name=code, issuer_name="Toegang KVK")
+    print(f"access code: {code}")
+    print(f"TOTP secret: {secret}")
+    print(f"otpauth URI: {uri}")
+    print("Add the secret to an authenticator app; sign in with logIn(accessCode, password, totp).")
+
+
+def cmd_export_schema(args: argparse.Namespace) -> None:
+    from gql.schema.root import schema
+
+    sys.stdout.write(schema.as_str().rstrip("\n") + "\n")
+
+
+def cmd_measure_hash(args: argparse.Namespace) -> None:
+    from argon2 import PasswordHasher, Type
+
+    for m, t, p in ((19456, 2, 1), (47104, 1, 1), (65536, 3, 4), (65536, 2, 1), (131072, 3, 4)):
+        hasher = PasswordHasher(time_cost=t, memory_cost=m, parallelism=p, type=Type.ID)
+        started = time.perf_counter()
+        for _ in range(5):
+            hasher.hash("a password of some length")
+        ms = (time.perf_counter() - started) / 5 * 1000
+        print(f"m={m // 1024:>3} MiB t={t} p={p}: {ms:7.1f} ms per hash")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="toegang", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser(
+        "serve", help="serve the API with uvicorn (and the mail dispatcher)"
+    ).set_defaults(func=cmd_serve)
+    sub.add_parser("worker", help="run only the outbox dispatcher").set_defaults(func=cmd_worker)
+    migrate = sub.add_parser("migrate", help="migrate the database (Alembic)")
+    migrate.add_argument("revision", nargs="?", default="head")
+    migrate.set_defaults(func=cmd_migrate)
+    sub.add_parser("seed-demo", help="load demo companies and accounts (idempotent)").set_defaults(
+        func=cmd_seed_demo
+    )
+    staff = sub.add_parser("create-staff", help="create a staff account with TOTP")
+    staff.add_argument("--name", required=True)
+    staff.add_argument("--email", required=True)
+    staff.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    staff.set_defaults(func=cmd_create_staff)
+    sub.add_parser("export-schema", help="print the GraphQL SDL").set_defaults(
+        func=cmd_export_schema
+    )
+    sub.add_parser(
+        "measure-hash", help="time argon2id parameter sets on this machine"
+    ).set_defaults(func=cmd_measure_hash)
+    args = parser.parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

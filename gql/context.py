@@ -1,0 +1,51 @@
+"""The per-request context every resolver reads: who asks, in which language, with what."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from starlette.requests import Request
+from strawberry.dataloader import DataLoader
+
+from gql.models.register import Company
+from gql.services import register
+from gql.services.deps import Caller, Deps
+from gql.services.sessions import SessionInfo
+
+
+class Loaders:
+    """Per-request DataLoaders, so a list never costs one query per item."""
+
+    def __init__(self, deps: Deps) -> None:
+        async def load_companies(keys: list[str]) -> list[Company | None]:
+            found = await register.get_companies(deps, kvk_numbers=list(keys))
+            return [found.get(k) for k in keys]
+
+        self.company: DataLoader[str, Company | None] = DataLoader(load_fn=load_companies)
+
+
+@dataclass(slots=True)
+class CookieChange:
+    token: str | None  # None clears the cookie
+    expires_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class Context:
+    request: Request
+    deps: Deps
+    caller: Caller
+    session: SessionInfo | None
+    loaders: Loaders
+    cookie_changes: list[CookieChange] = field(default_factory=list)
+
+    @property
+    def language(self) -> str:
+        return self.caller.language
+
+    def set_session_cookie(self, token: str, expires_at: datetime) -> None:
+        self.cookie_changes.append(CookieChange(token, expires_at))
+
+    def clear_session_cookie(self) -> None:
+        self.cookie_changes.append(CookieChange(None))

@@ -1,0 +1,284 @@
+"""Demo data for development: fictional companies and one private and one business account."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from gql.models.accounts import Account
+from gql.models.register import Company
+from gql.services import payments
+from gql.services.deps import Deps
+
+# kvk, name, legal form, e-mail, visiting (street, no, postcode, city), postal or None
+COMPANIES: list[
+    tuple[str, str, str, str | None, tuple[str, str, str, str], tuple[str, str, str, str] | None]
+] = [
+    (
+        "90000001",
+        "Bakkerij De Zon B.V.",
+        "Besloten Vennootschap",
+        "info@bakkerijdezon.example",
+        ("Oudegracht", "112", "3511 AV", "Utrecht"),
+        None,
+    ),
+    (
+        "90000002",
+        "Fietsenmakerij Van Dijk",
+        "Eenmanszaak",
+        "fietsen@vandijk.example",
+        ("Hoogstraat", "45", "3011 PT", "Rotterdam"),
+        None,
+    ),
+    (
+        "90000003",
+        "Stichting Groen Dorp",
+        "Stichting",
+        "secretariaat@groendorp.example",
+        ("Kerkplein", "3", "7411 GN", "Deventer"),
+        ("Postbus", "1020", "7400 BA", "Deventer"),
+    ),
+    (
+        "90000004",
+        "Jansen & De Boer Advocaten",
+        "Maatschap",
+        "kantoor@jansendeboer.example",
+        ("Lange Voorhout", "18", "2514 ED", "Den Haag"),
+        None,
+    ),
+    (
+        "90000005",
+        "Hoveniersbedrijf Het Wilgenhof",
+        "Vennootschap onder firma",
+        None,
+        ("Dorpsstraat", "77", "1761 AG", "Anna Paulowna"),
+        None,
+    ),
+    (
+        "90000006",
+        "Kaashandel Gouda Centrum B.V.",
+        "Besloten Vennootschap",
+        "verkoop@kaasgouda.example",
+        ("Markt", "9", "2801 JG", "Gouda"),
+        ("Postbus", "311", "2800 AH", "Gouda"),
+    ),
+    (
+        "90000007",
+        "Coöperatie Zuivel Noord U.A.",
+        "Coöperatie",
+        "ledenadministratie@zuivelnoord.example",
+        ("Zuiderdiep", "230", "9725 AN", "Groningen"),
+        None,
+    ),
+    (
+        "90000008",
+        "Installatiebedrijf Smit Techniek",
+        "Eenmanszaak",
+        "planning@smittechniek.example",
+        ("Industrieweg", "14", "5683 CG", "Best"),
+        None,
+    ),
+    (
+        "90000009",
+        "Vereniging Muziekschool Amersfoort",
+        "Vereniging",
+        "info@muziekamersfoort.example",
+        ("Langestraat", "55", "3811 AD", "Amersfoort"),
+        None,
+    ),
+    (
+        "90000010",
+        "Drukkerij Peeters B.V.",
+        "Besloten Vennootschap",
+        "orders@drukkerijpeeters.example",
+        ("Stationsweg", "8", "6211 CL", "Maastricht"),
+        None,
+    ),
+    (
+        "90000011",
+        "Tandartspraktijk Mondzorg Leiden",
+        "Maatschap",
+        "balie@mondzorgleiden.example",
+        ("Breestraat", "101", "2311 CK", "Leiden"),
+        None,
+    ),
+    (
+        "90000012",
+        "Transportbedrijf Veenstra B.V.",
+        "Besloten Vennootschap",
+        "administratie@veenstra.example",
+        ("Transportweg", "3", "8448 CT", "Heerenveen"),
+        ("Postbus", "88", "8440 AB", "Heerenveen"),
+    ),
+    (
+        "90000013",
+        "Boekhandel Het Leesteken",
+        "Vennootschap onder firma",
+        "winkel@leesteken.example",
+        ("Hinthamerstraat", "30", "5211 MN", "'s-Hertogenbosch"),
+        None,
+    ),
+    (
+        "90000014",
+        "Zorgboerderij De Linde",
+        "Stichting",
+        None,
+        ("Lindelaan", "2", "7241 RS", "Lochem"),
+        None,
+    ),
+    (
+        "90000015",
+        "Architectenbureau Lijn & Vlak",
+        "Besloten Vennootschap",
+        "studio@lijnenvlak.example",
+        ("Wilhelminakade", "120", "3072 AP", "Rotterdam"),
+        None,
+    ),
+    (
+        "90000016",
+        "Schildersbedrijf Mulder",
+        "Eenmanszaak",
+        "mulder.schilder@example.nl",
+        ("Zeestraat", "61", "1941 AJ", "Beverwijk"),
+        None,
+    ),
+    (
+        "90000017",
+        "Sportschool Vitaal Eindhoven",
+        "Besloten Vennootschap",
+        "welkom@vitaal.example",
+        ("Stratumseind", "12", "5611 ET", "Eindhoven"),
+        None,
+    ),
+    (
+        "90000018",
+        "Wijnkoperij Bourgondië",
+        "Vennootschap onder firma",
+        "proeverij@bourgondie.example",
+        ("Grote Staat", "40", "6211 CV", "Maastricht"),
+        None,
+    ),
+    (
+        "90000019",
+        "Softwarebureau Nijmeegse Code B.V.",
+        "Besloten Vennootschap",
+        "hallo@nijmeegsecode.example",
+        ("Molenstraat", "88", "6511 HJ", "Nijmegen"),
+        ("Postbus", "1234", "6501 BE", "Nijmegen"),
+    ),
+    (
+        "90000020",
+        "Kinderopvang De Speeltuin",
+        "Stichting",
+        "ouders@despeeltuin.example",
+        ("Parkweg", "5", "9401 JK", "Assen"),
+        None,
+    ),
+    (
+        "90000021",
+        "Visserij Urker Vangst B.V.",
+        "Besloten Vennootschap",
+        "kantoor@urkervangst.example",
+        ("Wijk 1", "27", "8321 EN", "Urk"),
+        None,
+    ),
+    (
+        "90000022",
+        "Kapsalon Knip & Krul",
+        "Eenmanszaak",
+        None,
+        ("Haarlemmerstraat", "150", "1013 EX", "Amsterdam"),
+        None,
+    ),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class DemoAccount:
+    access_code: str
+    usage: str
+    name: str
+    email: str
+    password: str
+    kvk_number: str | None = None
+
+
+DEMO_ACCOUNTS = [
+    DemoAccount(
+        "DEMAPRVT2345",
+        "PRIVATE",
+        "Sanne de Vries",
+        "sanne.devries@example.nl",
+        "groene appels en rode peren",
+    ),
+    DemoAccount(
+        "DEMABZNS2345",
+        "BUSINESS",
+        "Mark Jansen",
+        "info@bakkerijdezon.example",
+        "koffie met appeltaart om tien uur",
+        "90000001",
+    ),
+]
+
+
+async def seed(deps: Deps) -> list[DemoAccount]:
+    """Insert what is missing; running it twice changes nothing."""
+    now = deps.clock.now()
+    created: list[DemoAccount] = []
+    async with deps.db.write() as session:
+        existing = set((await session.execute(select(Company.kvk_number))).scalars())
+        for kvk, name, form, email, visiting, postal in COMPANIES:
+            if kvk in existing:
+                continue
+            session.add(
+                Company(
+                    kvk_number=kvk,
+                    name=name,
+                    legal_form=form,
+                    email=email,
+                    visiting_street=visiting[0],
+                    visiting_house_number=visiting[1],
+                    visiting_postal_code=visiting[2],
+                    visiting_city=visiting[3],
+                    postal_street=postal[0] if postal else None,
+                    postal_house_number=postal[1] if postal else None,
+                    postal_code=postal[2] if postal else None,
+                    postal_city=postal[3] if postal else None,
+                    updated_at=now,
+                )
+            )
+        await session.flush()
+        for demo in DEMO_ACCOUNTS:
+            found = await session.scalar(
+                select(Account.id).where(Account.access_code == demo.access_code)
+            )
+            if found:
+                continue
+            session.add(
+                Account(
+                    access_code=demo.access_code,
+                    usage=demo.usage,
+                    name=demo.name,
+                    email=demo.email,
+                    email_normalized=demo.email.casefold(),
+                    kvk_number=demo.kvk_number,
+                    is_main_user=demo.usage == "BUSINESS",
+                    password_hash=await deps.hashing.hash(demo.password),
+                    created_at=now,
+                    password_changed_at=now,
+                )
+            )
+            if demo.kvk_number and not await payments.active_company_mandate(
+                session, kvk_number=demo.kvk_number
+            ):
+                await payments.sign_company_mandate(
+                    session,
+                    kvk_number=demo.kvk_number,
+                    iban="NL91ABNA0417164300",
+                    account_holder="Bakkerij De Zon B.V.",
+                    now=now,
+                )
+            created.append(demo)
+    return created

@@ -1,0 +1,128 @@
+"""Senders: one per outbox channel, each delivering one message or raising."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import tempfile
+from datetime import UTC
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Protocol
+
+import aiosmtplib
+
+from gql.mail.letters import letter_slug, render_letter
+from gql.models.outbox import OutboxMessage
+from gql.settings import Settings
+
+SMTP_TIMEOUT_SECONDS = 15.0
+
+
+class Sender(Protocol):
+    """Delivers one outbox message; raises when it could not."""
+
+    async def send(self, message: OutboxMessage) -> None: ...
+
+
+def make_senders(settings: Settings) -> dict[str, Sender]:
+    """The sender for each channel: SMTP when a host is set, else a folder; letters as PDF."""
+    email: Sender = SmtpSender(settings) if settings.smtp_host else FolderSender(settings)
+    return {"EMAIL": email, "POST": PostSender(settings)}
+
+
+def build_email(message: OutboxMessage, *, mail_from: str) -> EmailMessage:
+    """The e-mail for an outbox row; the same row always gives the same headers."""
+    email = EmailMessage()
+    email["From"] = mail_from
+    email["To"] = message.recipient
+    email["Subject"] = message.subject
+    # The composition time, not the send time: a retry is the same message.
+    email["Date"] = format_datetime(message.created_at)
+    # Stable, so a re-send after a crash is recognisable as a duplicate.
+    email["Message-ID"] = message.message_id
+    # RFC 3834: keeps vacation responders from answering a no-reply address.
+    email["Auto-Submitted"] = "auto-generated"
+    # Quoted-printable keeps the body 7-bit, so no server needs 8BITMIME or SMTPUTF8.
+    email.set_content(message.body, charset="utf-8", cte="quoted-printable")
+    # After set_content, which drops every Content-* header set before it.
+    email["Content-Language"] = message.language
+    return email
+
+
+class SmtpSender:
+    """Sends e-mail through the SMTP server named in the settings."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    async def send(self, message: OutboxMessage) -> None:
+        """Send one mail; raises aiosmtplib or OS errors when the server does not accept it."""
+        settings = self._settings
+        await aiosmtplib.send(
+            build_email(message, mail_from=settings.mail_from),
+            hostname=settings.smtp_host,
+            port=settings.smtp_port,
+            username=settings.smtp_username or None,
+            password=settings.smtp_password or None,
+            start_tls=settings.smtp_starttls,
+            timeout=SMTP_TIMEOUT_SECONDS,
+        )
+
+
+class FolderSender:
+    """Writes each e-mail as an .eml file into data_dir/mail, for development without SMTP."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self.folder = settings.data_dir / "mail"
+
+    async def send(self, message: OutboxMessage) -> None:
+        """Write the mail; a re-send overwrites the same file."""
+        email = build_email(message, mail_from=self._settings.mail_from)
+        name = f"{message.created_at.astimezone(UTC):%Y%m%dT%H%M%SZ}-{message.id or 0:08d}.eml"
+        await asyncio.to_thread(write_atomically, self.folder / name, email.as_bytes(policy=SMTP))
+
+
+class PostSender:
+    """Renders each letter as a PDF into data_dir/letters (where a print partner would plug in)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.folder = settings.data_dir / "letters"
+
+    async def send(self, message: OutboxMessage) -> None:
+        """Render and store the letter; a re-send overwrites the same file."""
+        path = self.folder / f"{message.id or 0:08d}-{letter_slug(message)}.pdf"
+        # Rendering is CPU work; keep it off the event loop.
+        pdf = await asyncio.to_thread(render_letter, message)
+        await asyncio.to_thread(write_atomically, path, pdf)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write a file so a reader sees either nothing or all of it, also after a power cut."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    # mkstemp makes the file 0600: mails and letters hold access codes.
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    _fsync_folder(path.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    # The rename itself is only durable once the folder entry is on disk.
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,109 @@
+"""Accounts, access-code requests, sessions and single-use tokens."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Index, text
+from sqlmodel import Field, SQLModel
+
+from gql.models._base import utc_field
+
+
+class Account(SQLModel, table=True):
+    """A person's access code with its password; BUSINESS accounts belong to a company."""
+
+    __tablename__ = "account"
+    __table_args__ = (
+        CheckConstraint("usage IN ('BUSINESS', 'PRIVATE', 'STAFF')", name="usage_known"),
+        CheckConstraint("(usage = 'BUSINESS') = (kvk_number IS NOT NULL)", name="business_has_kvk"),
+        # One active business code per person (e-mail) per organisation.
+        Index(
+            "uq_account_business_person",
+            "email_normalized",
+            "kvk_number",
+            unique=True,
+            sqlite_where=text("active AND usage = 'BUSINESS'"),
+            postgresql_where=text("active AND usage = 'BUSINESS'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    access_code: str = Field(unique=True, max_length=16)
+    usage: str = Field(max_length=10)
+    name: str = Field(max_length=200)
+    email: str = Field(max_length=254)
+    email_normalized: str = Field(max_length=254, index=True)
+    kvk_number: str | None = Field(default=None, foreign_key="company.kvk_number", index=True)
+    is_main_user: bool = False
+    password_hash: str = Field(max_length=255)
+    language: str = Field(default="nl", max_length=2)
+    totp_secret: str | None = Field(default=None, max_length=64)
+    totp_last_step: int | None = None
+    active: bool = True
+    created_at: datetime = utc_field()
+    password_changed_at: datetime = utc_field()
+
+
+class AccessCodeRequest(SQLModel, table=True):
+    """A business request that waits for the staff check."""
+
+    __tablename__ = "access_code_request"
+    __table_args__ = (
+        CheckConstraint("status IN ('PENDING', 'APPROVED', 'REJECTED')", name="status_known"),
+        Index(
+            "uq_access_code_request_pending",
+            "email_normalized",
+            "kvk_number",
+            unique=True,
+            sqlite_where=text("status = 'PENDING'"),
+            postgresql_where=text("status = 'PENDING'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    email: str = Field(max_length=254)
+    email_normalized: str = Field(max_length=254)
+    kvk_number: str = Field(foreign_key="company.kvk_number", index=True)
+    password_hash: str = Field(max_length=255)
+    language: str = Field(default="nl", max_length=2)
+    mandate_iban: str | None = Field(default=None, max_length=34)
+    mandate_account_holder: str | None = Field(default=None, max_length=200)
+    status: str = Field(default="PENDING", max_length=10, index=True)
+    requested_at: datetime = utc_field()
+    expected_by: date
+    decided_at: datetime | None = utc_field(nullable=True, default=None)
+    decided_by_id: int | None = Field(default=None, foreign_key="account.id")
+    rejection_reason: str | None = Field(default=None, max_length=500)
+    account_id: int | None = Field(default=None, foreign_key="account.id")
+    delivered_by: str | None = Field(default=None, max_length=10)
+
+
+class AuthSession(SQLModel, table=True):
+    """A server-side session; only the SHA-256 of its token is stored."""
+
+    __tablename__ = "auth_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    kind: str = Field(max_length=6)
+    created_at: datetime = utc_field()
+    last_seen_at: datetime = utc_field()
+    ended_at: datetime | None = utc_field(nullable=True, default=None)
+    client_ip: str = Field(default="", max_length=45)
+
+
+class OneTimeToken(SQLModel, table=True):
+    """A single-use token (password reset, new access code); only its hash is stored."""
+
+    __tablename__ = "one_time_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    purpose: str = Field(max_length=20)
+    token_hash: str = Field(unique=True, max_length=64)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    created_at: datetime = utc_field()
+    expires_at: datetime = utc_field()
+    used_at: datetime | None = utc_field(nullable=True, default=None)

@@ -1,0 +1,39 @@
+"""The outbox: mails and letters written in the same transaction as their cause."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Index
+from sqlmodel import Field, SQLModel
+
+from gql.models._base import utc_field
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message to send: an e-mail, or a letter that goes by post (rendered as PDF)."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        CheckConstraint("channel IN ('EMAIL', 'POST')", name="channel_known"),
+        Index("ix_outbox_due", "sent_at", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: str = Field(unique=True, max_length=200)
+    channel: str = Field(max_length=5)
+    template: str = Field(max_length=60)
+    language: str = Field(max_length=2)
+    recipient: str = Field(max_length=254)
+    # Postal address lines for letters, newline separated.
+    address: str = Field(default="", max_length=1000)
+    subject: str = Field(max_length=300)
+    body: str = Field(max_length=20000)
+    account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
+    created_at: datetime = utc_field()
+    next_attempt_at: datetime = utc_field()
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=1000)
+    lease_owner: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = utc_field(nullable=True, default=None)
+    sent_at: datetime | None = utc_field(nullable=True, default=None)

@@ -1,0 +1,143 @@
+"""What every resolver needs: the context, authorization, error mapping and paging."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from graphql import GraphQLError
+from strawberry.types import Info
+
+from gql import i18n
+from gql.context import Context
+from gql.schema.types.common import (
+    ErrorCode,
+    FieldProblem,
+    InvalidCredentials,
+    InvalidInput,
+    InvalidState,
+    InvalidToken,
+    NotFound,
+    PageInfo,
+)
+from gql.services.deps import Caller
+from gql.services.errors import (
+    DomainError,
+    ForbiddenError,
+    InvalidCredentialsError,
+    InvalidInputError,
+    InvalidStateError,
+    InvalidTokenError,
+    NotFoundError,
+    RateLimitedError,
+    UnauthenticatedError,
+)
+
+MAX_PAGE = 100
+
+
+def context(info: Info[Context, None]) -> Context:
+    return info.context
+
+
+def top_level_error(code: str, message: str, **extensions: Any) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": code, **extensions})
+
+
+def require_account(info: Info[Context, None]) -> Caller:
+    """The signed-in caller, or an UNAUTHENTICATED error."""
+    caller = info.context.caller
+    if caller.account_id is None:
+        raise top_level_error("UNAUTHENTICATED", i18n.text("unauthenticated", caller.language))
+    return caller
+
+
+def require_staff(info: Info[Context, None]) -> Caller:
+    """A signed-in staff member (signed in with a second factor), or FORBIDDEN."""
+    caller = require_account(info)
+    if not caller.is_staff:
+        raise top_level_error("FORBIDDEN", i18n.text("forbidden", caller.language))
+    return caller
+
+
+_TYPES: dict[type[DomainError], tuple[type, ErrorCode]] = {
+    InvalidCredentialsError: (InvalidCredentials, ErrorCode.INVALID_CREDENTIALS),
+    InvalidTokenError: (InvalidToken, ErrorCode.INVALID_TOKEN),
+    NotFoundError: (NotFound, ErrorCode.NOT_FOUND),
+    InvalidStateError: (InvalidState, ErrorCode.INVALID_STATE),
+}
+
+
+def error_result(exc: DomainError, language: str) -> Any:
+    """Map a domain error to its GraphQL error type (or a top-level error) — the one place."""
+    if isinstance(exc, UnauthenticatedError):
+        raise top_level_error("UNAUTHENTICATED", i18n.text("unauthenticated", language))
+    if isinstance(exc, ForbiddenError):
+        raise top_level_error("FORBIDDEN", i18n.text("forbidden", language))
+    if isinstance(exc, RateLimitedError):
+        retry_after = exc.retry_after.isoformat()
+        raise top_level_error(
+            "RATE_LIMITED",
+            i18n.text("rate_limited", language, retry_after=retry_after),
+            retryAfter=retry_after,
+        )
+    if isinstance(exc, InvalidInputError):
+        problems = [
+            FieldProblem(
+                field=list(p.field), message=i18n.text(p.message_key, language, **p.params)
+            )
+            for p in exc.problems
+        ]
+        fields = {tuple(p.field) for p in problems}
+        return InvalidInput(
+            code=ErrorCode.INVALID_INPUT,
+            message=problems[0].message
+            if len(problems) == 1
+            else i18n.text("invalid_input", language),
+            field=list(next(iter(fields))) if len(fields) == 1 else None,
+            problems=problems,
+        )
+    for domain_type, (gql_type, code) in _TYPES.items():
+        if isinstance(exc, domain_type):
+            return gql_type(
+                code=code,
+                message=i18n.text(exc.message_key, language, **exc.params),
+                field=list(exc.field_path) if exc.field_path else None,
+            )
+    raise exc
+
+
+def encode_cursor(value: int) -> str:
+    return base64.urlsafe_b64encode(f"c:{value}".encode()).decode()
+
+
+def decode_cursor(cursor: str | None, language: str) -> int | None:
+    if cursor is None:
+        return None
+    try:
+        prefix, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        if prefix == "c":
+            return int(value)
+    except (ValueError, UnicodeDecodeError):
+        pass
+    raise GraphQLError(i18n.text("cursor_invalid", language), extensions={"field": ["after"]})
+
+
+def page_size(first: int | None, language: str, default: int = 20) -> int:
+    """`first` as asked; above 100 or below 0 is an error, never silently clamped."""
+    if first is None:
+        return default
+    if first < 0 or first > MAX_PAGE:
+        raise GraphQLError(
+            i18n.text("page_size", language, maximum=MAX_PAGE), extensions={"field": ["first"]}
+        )
+    return first
+
+
+def page_info(cursors: list[str], has_next: bool, has_previous: bool) -> PageInfo:
+    return PageInfo(
+        has_next_page=has_next,
+        has_previous_page=has_previous,
+        start_cursor=cursors[0] if cursors else None,
+        end_cursor=cursors[-1] if cursors else None,
+    )

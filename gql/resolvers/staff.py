@@ -1,0 +1,195 @@
+"""Resolvers of the back office: every field checks that a staff member asks."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from gql.context import Context
+from gql.resolvers.common import (
+    decode_cursor,
+    encode_cursor,
+    error_result,
+    page_info,
+    page_size,
+    require_staff,
+)
+from gql.schema.types import staff as t
+from gql.schema.types.accounts import DeliveryChannel
+from gql.schema.types.common import Connection, Edge, from_global_id, to_global_id
+from gql.schema.types.register import AddressInput, Company
+from gql.services import register, staff
+from gql.services.errors import DomainError, NotFoundError
+from gql.services.staff import RequestView
+
+Inf = Info[Context, None]
+
+
+def request_type(view: RequestView) -> t.AccessCodeRequest:
+    return t.AccessCodeRequest(
+        id=to_global_id("AccessCodeRequest", view.id),
+        name=view.name,
+        email=view.email,
+        kvk_number=view.kvk_number,
+        company_name=view.company_name,
+        email_matches_register=view.email_matches_register,
+        status=t.AccessCodeRequestStatus(view.status),
+        requested_at=view.requested_at,
+        expected_by=view.expected_by,
+        decided_at=view.decided_at,
+        delivered_by=DeliveryChannel(view.delivered_by) if view.delivered_by else None,
+        has_mandate=view.has_mandate,
+    )
+
+
+def _request_pk(global_id: str) -> int:
+    decoded = from_global_id(global_id)
+    if decoded is None or decoded[0] != "AccessCodeRequest" or not decoded[1].isdigit():
+        raise NotFoundError(field_path=("requestId",))
+    return int(decoded[1])
+
+
+@strawberry.type(description="Back-office queries; only for signed-in staff.")
+class StaffQuery:
+    @strawberry.field(description="Business access-code requests, oldest first.")
+    async def access_code_requests(
+        self,
+        info: Inf,
+        status: t.AccessCodeRequestStatus | None = t.AccessCodeRequestStatus.PENDING,
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> Connection[t.AccessCodeRequest]:
+        require_staff(info)
+        lang = info.context.language
+        limit = page_size(first, lang)
+        after_id = decode_cursor(after, lang)
+        views = await staff.list_requests(
+            info.context.deps,
+            status=status.name if status else None,
+            after_id=after_id,
+            limit=limit + 1,
+        )
+        edges = [Edge(node=request_type(v), cursor=encode_cursor(v.id)) for v in views[:limit]]
+        return Connection(
+            edges=edges,
+            page_info=page_info([e.cursor for e in edges], len(views) > limit, after is not None),
+        )
+
+    @strawberry.field(description="The audit trail of staff actions, newest first. Read-only.")
+    async def audit_trail(
+        self, info: Inf, first: int | None = 20, after: str | None = None
+    ) -> Connection[t.AuditEvent]:
+        require_staff(info)
+        lang = info.context.language
+        limit = page_size(first, lang)
+        rows = await staff.audit_trail(
+            info.context.deps, before_id=decode_cursor(after, lang), limit=limit + 1
+        )
+        edges = [
+            Edge(
+                node=t.AuditEvent(
+                    actor_id=to_global_id("Viewer", r.actor_id),
+                    action=r.action,
+                    subject=r.subject,
+                    details=r.details,
+                    at=r.at,
+                    client_ip=r.client_ip,
+                    request_id=r.request_id,
+                ),
+                cursor=encode_cursor(r.id or 0),
+            )
+            for r in rows[:limit]
+        ]
+        return Connection(
+            edges=edges,
+            page_info=page_info([e.cursor for e in edges], len(rows) > limit, after is not None),
+        )
+
+    @strawberry.field(description="A company in the register.")
+    async def company(self, info: Inf, kvk_number: str) -> Company | None:
+        require_staff(info)
+        row = await info.context.loaders.company.load(kvk_number)
+        return Company.from_row(row) if row else None
+
+
+async def staff_root(info: Inf) -> StaffQuery:
+    require_staff(info)
+    return StaffQuery()
+
+
+def _address(value: AddressInput | None) -> register.AddressInput | None:
+    if value is None:
+        return None
+    return register.AddressInput(value.street, value.house_number, value.postal_code, value.city)
+
+
+async def staff_approve_access_code_request(
+    info: Inf, input: t.StaffApproveAccessCodeRequestInput
+) -> t.StaffApproveAccessCodeRequestResult:
+    caller = require_staff(info)
+    try:
+        view = await staff.approve_request(
+            info.context.deps, caller=caller, request_id=_request_pk(input.request_id)
+        )
+    except DomainError as exc:
+        return error_result(exc, caller.language)
+    return t.StaffApproveAccessCodeRequestPayload(request=request_type(view))
+
+
+async def staff_reject_access_code_request(
+    info: Inf, input: t.StaffRejectAccessCodeRequestInput
+) -> t.StaffRejectAccessCodeRequestResult:
+    caller = require_staff(info)
+    try:
+        view = await staff.reject_request(
+            info.context.deps,
+            caller=caller,
+            request_id=_request_pk(input.request_id),
+            reason=input.reason,
+        )
+    except DomainError as exc:
+        return error_result(exc, caller.language)
+    return t.StaffRejectAccessCodeRequestPayload(request=request_type(view))
+
+
+async def staff_record_address_change(
+    info: Inf, input: t.StaffRecordAddressChangeInput
+) -> t.StaffRecordAddressChangeResult:
+    caller = require_staff(info)
+    try:
+        row = await register.record_address_change(
+            info.context.deps,
+            caller=caller,
+            kvk_number=input.kvk_number,
+            visiting=_address(input.visiting_address),
+            postal=_address(input.postal_address),
+            clear_postal=input.remove_postal_address,
+        )
+    except DomainError as exc:
+        return error_result(exc, caller.language)
+    return t.StaffRecordAddressChangePayload(company=Company.from_row(row))
+
+
+@strawberry.type
+class Query:
+    staff: StaffQuery = strawberry.field(
+        resolver=staff_root,
+        description="Back-office queries. UNAUTHENTICATED when not signed in, FORBIDDEN for "
+        "non-staff.",
+    )
+
+
+@strawberry.type
+class Mutation:
+    staff_approve_access_code_request: t.StaffApproveAccessCodeRequestResult = strawberry.mutation(
+        resolver=staff_approve_access_code_request,
+        description="Staff: approve a business request; the code goes by e-mail or post.",
+    )
+    staff_reject_access_code_request: t.StaffRejectAccessCodeRequestResult = strawberry.mutation(
+        resolver=staff_reject_access_code_request,
+        description="Staff: reject a business request; the applicant is e-mailed the reason.",
+    )
+    staff_record_address_change: t.StaffRecordAddressChangeResult = strawberry.mutation(
+        resolver=staff_record_address_change,
+        description="Staff: record a company's registered address change.",
+    )

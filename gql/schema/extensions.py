@@ -1,0 +1,105 @@
+"""Schema-wide rules: at most one password-checking field, masked unexpected errors."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    ValidationRule,
+)
+from strawberry.extensions import SchemaExtension
+
+from gql import i18n
+
+log = logging.getLogger("toegang.graphql")
+
+# Fields whose resolver computes a password hash to check a password.
+PASSWORD_FIELDS = frozenset({"logIn", "changePassword"})
+PUBLIC_CODES = frozenset({"UNAUTHENTICATED", "FORBIDDEN", "RATE_LIMITED"})
+
+
+def _count(
+    selection_set: SelectionSetNode | None, fragments: dict[str, Any], seen: set[str]
+) -> int:
+    if selection_set is None:
+        return 0
+    total = 0
+    for sel in selection_set.selections:
+        if isinstance(sel, FieldNode):
+            total += sel.name.value in PASSWORD_FIELDS
+            total += _count(sel.selection_set, fragments, seen)
+        elif isinstance(sel, InlineFragmentNode):
+            total += _count(sel.selection_set, fragments, seen)
+        elif isinstance(sel, FragmentSpreadNode) and sel.name.value not in seen:
+            seen.add(sel.name.value)
+            frag = fragments.get(sel.name.value)
+            total += _count(frag.selection_set if frag else None, fragments, seen)
+    return total
+
+
+class OnePasswordFieldRule(ValidationRule):
+    """Refuse a document with more than one password-checking field, before any hash."""
+
+    def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
+        fragments = {
+            f.name.value: f
+            for f in self.context.document.definitions
+            if isinstance(f, FragmentDefinitionNode)
+        }
+        if _count(node.selection_set, fragments, set()) > 1:
+            # Validation runs without the request context: say it in both languages.
+            message = " / ".join(
+                i18n.text("too_many_password_fields", lang) for lang in ("nl", "en")
+            )
+            self.report_error(GraphQLError(message, node))
+
+
+class MaskUnexpectedErrors(SchemaExtension):
+    """Replace unexpected errors by a service-centre message with a reference in the log."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is None or not result.errors:
+            return
+        context = self.execution_context.context
+        language = getattr(context, "language", "nl")
+        request_id = getattr(getattr(context, "caller", None), "request_id", "")
+        masked: list[GraphQLError] = []
+        for error in result.errors:
+            code = (error.extensions or {}).get("code")
+            if (
+                error.original_error is None
+                or code in PUBLIC_CODES
+                or (code is None and error.extensions and "field" in error.extensions)
+            ):
+                masked.append(error)
+                continue
+            reference = uuid.uuid4().hex[:12]
+            log.error(
+                "unexpected error %s in request %s at %s",
+                reference,
+                request_id,
+                error.path,
+                exc_info=error.original_error,
+                extra={"reference": reference, "request_id": request_id},
+            )
+            masked.append(
+                GraphQLError(
+                    i18n.text("internal", language, reference=reference),
+                    nodes=error.nodes,
+                    path=error.path,
+                    extensions={"code": "INTERNAL_SERVER_ERROR", "reference": reference},
+                )
+            )
+        result.errors = masked

@@ -1,0 +1,249 @@
+"""Types of the accounts domain: the viewer, sign-in and access-code flows."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+from typing import Annotated, Any
+
+import strawberry
+
+from gql.schema.types.common import (
+    InvalidCredentials,
+    InvalidInput,
+    InvalidState,
+    InvalidToken,
+    Node,
+)
+from gql.schema.types.register import Company
+
+
+@strawberry.enum(description="Who an access code is for.")
+class AccountUsage(Enum):
+    BUSINESS = strawberry.enum_value("BUSINESS", description="On behalf of an organisation.")
+    PRIVATE = strawberry.enum_value("PRIVATE", description="For private use.")
+    STAFF = strawberry.enum_value("STAFF", description="Back-office staff of the service.")
+
+
+@strawberry.enum(description="How a new session is carried.")
+class SessionKind(Enum):
+    COOKIE = strawberry.enum_value(
+        "COOKIE", description="An HttpOnly cookie, for single-page apps in a browser."
+    )
+    TOKEN = strawberry.enum_value(
+        "TOKEN", description="A bearer token in the payload, for mobile apps."
+    )
+
+
+@strawberry.enum(description="How an access code reaches its holder.")
+class DeliveryChannel(Enum):
+    EMAIL = strawberry.enum_value("EMAIL", description="By e-mail.")
+    POST = strawberry.enum_value("POST", description="By letter to the registered address.")
+
+
+@strawberry.type(description="The signed-in account.")
+class Viewer(Node):
+    access_code: str = strawberry.field(description="The access code, grouped as XXXX-XXXX-XXXX.")
+    usage: AccountUsage = strawberry.field(description="Business, private or staff.")
+    name: str = strawberry.field(description="The holder's name.")
+    email: str = strawberry.field(description="The holder's e-mail address.")
+    kvk_number: str | None = strawberry.field(
+        description="The organisation's KVK number (business accounts)."
+    )
+    is_main_user: bool = strawberry.field(
+        description="The organisation's first code: sees the orders and invoices of all its codes."
+    )
+    session_expires_at: datetime = strawberry.field(
+        description="When this session ends if nothing happens (idle or absolute limit)."
+    )
+
+    @strawberry.field(description="The organisation in the register (business accounts).")
+    async def company(self, info: strawberry.Info[Any, Any]) -> Company | None:
+        if self.kvk_number is None:
+            return None
+        row = await info.context.loaders.company.load(self.kvk_number)
+        return Company.from_row(row) if row else None
+
+
+# ---- requestAccessCode -------------------------------------------------------------------
+
+
+@strawberry.input(description="A SEPA direct-debit mandate.")
+class MandateInput:
+    iban: str = strawberry.field(description="The IBAN to debit.")
+    account_holder: str = strawberry.field(description="Name of the account holder.")
+    consent: bool = strawberry.field(
+        description="The holder authorises KVK to collect by SEPA direct debit."
+    )
+
+
+@strawberry.input(description="An application for an access code.")
+class RequestAccessCodeInput:
+    usage: AccountUsage = strawberry.field(description="BUSINESS or PRIVATE.")
+    name: str = strawberry.field(description="Your full name.")
+    email: str = strawberry.field(description="Your e-mail address.")
+    password: str = strawberry.field(
+        description="Your chosen password: at least 15 characters, any characters, no "
+        "common passwords, not containing your name or e-mail address."
+    )
+    kvk_number: str | None = strawberry.field(
+        default=None, description="BUSINESS: the organisation's KVK number (8 digits)."
+    )
+    mandate: MandateInput | None = strawberry.field(
+        default=None,
+        description="BUSINESS, when the organisation has no direct-debit mandate yet.",
+    )
+
+
+@strawberry.type(description="The application was received.")
+class RequestAccessCodePayload:
+    usage: AccountUsage = strawberry.field(description="BUSINESS or PRIVATE.")
+    delivery: DeliveryChannel | None = strawberry.field(
+        description="PRIVATE: EMAIL. BUSINESS: null, decided at the check (e-mail or post)."
+    )
+    expected_by: date | None = strawberry.field(
+        description="BUSINESS: the day (Europe/Amsterdam) by which the code is sent, the 5th "
+        "Dutch working day after the request."
+    )
+    message: str = strawberry.field(description="What happens next, for people to read.")
+
+
+RequestAccessCodeResult = Annotated[
+    RequestAccessCodePayload | InvalidInput, strawberry.union("RequestAccessCodeResult")
+]
+
+# ---- logIn / logOut ------------------------------------------------------------------------
+
+
+@strawberry.input(description="Sign in with an access code and password.")
+class LogInInput:
+    access_code: str = strawberry.field(description="The access code (case and dashes ignored).")
+    password: str = strawberry.field(description="The password.")
+    totp: str | None = strawberry.field(
+        default=None, description="Staff: the 6-digit code of the authenticator app."
+    )
+    session: SessionKind = strawberry.field(
+        default=SessionKind.COOKIE,
+        description="COOKIE (default) sets an HttpOnly cookie; TOKEN returns a bearer token.",
+    )
+
+
+@strawberry.type(description="Signed in.")
+class LogInPayload:
+    viewer: Viewer = strawberry.field(description="The signed-in account.")
+    token: str | None = strawberry.field(
+        description="With session TOKEN: send as `Authorization: Bearer <token>`. Null for "
+        "COOKIE sessions."
+    )
+    expires_at: datetime = strawberry.field(description="Absolute end of the session.")
+
+
+LogInResult = Annotated[
+    LogInPayload | InvalidCredentials | InvalidInput, strawberry.union("LogInResult")
+]
+
+
+@strawberry.input(description="End the current session.")
+class LogOutInput:
+    client_mutation_id: str | None = strawberry.field(
+        default=None, description="Optional; echoed back."
+    )
+
+
+@strawberry.type(description="Signed out; the cookie or token no longer works.")
+class LogOutPayload:
+    client_mutation_id: str | None = strawberry.field(description="As given.")
+
+
+LogOutResult = Annotated[LogOutPayload | InvalidInput, strawberry.union("LogOutResult")]
+
+# ---- password ------------------------------------------------------------------------------
+
+
+@strawberry.input(description="Change the password; other sessions end.")
+class ChangePasswordInput:
+    current_password: str = strawberry.field(description="The current password.")
+    new_password: str = strawberry.field(
+        description="The new password (same rules as at the request)."
+    )
+
+
+@strawberry.type(description="The password was changed.")
+class ChangePasswordPayload:
+    viewer: Viewer = strawberry.field(description="The account.")
+    message: str = strawberry.field(description="Confirmation for people to read.")
+
+
+ChangePasswordResult = Annotated[
+    ChangePasswordPayload | InvalidInput, strawberry.union("ChangePasswordResult")
+]
+
+
+@strawberry.input(description="Ask for a password-reset e-mail.")
+class RequestPasswordResetInput:
+    access_code: str = strawberry.field(description="Your access code.")
+
+
+@strawberry.type(description="Always the same answer, whether or not the code exists.")
+class RequestPasswordResetPayload:
+    message: str = strawberry.field(description="What happens next.")
+
+
+RequestPasswordResetResult = Annotated[
+    RequestPasswordResetPayload | InvalidInput, strawberry.union("RequestPasswordResetResult")
+]
+
+
+@strawberry.input(description="Set a new password with the token from the reset e-mail.")
+class ResetPasswordInput:
+    token: str = strawberry.field(description="The token from the e-mail.")
+    new_password: str = strawberry.field(description="The new password.")
+
+
+@strawberry.type(description="The password was set; every session of the account ended.")
+class ResetPasswordPayload:
+    message: str = strawberry.field(description="Confirmation for people to read.")
+
+
+ResetPasswordResult = Annotated[
+    ResetPasswordPayload | InvalidToken | InvalidInput, strawberry.union("ResetPasswordResult")
+]
+
+# ---- new access code -----------------------------------------------------------------------
+
+
+@strawberry.input(description="Lost your access code? Ask for a new one (the old one then stops).")
+class RequestNewAccessCodeInput:
+    email: str = strawberry.field(description="The e-mail address of the account.")
+    kvk_number: str | None = strawberry.field(
+        default=None, description="For a business code: the organisation's KVK number."
+    )
+
+
+@strawberry.type(description="Always the same answer, whether or not an account matches.")
+class RequestNewAccessCodePayload:
+    message: str = strawberry.field(description="What happens next.")
+
+
+RequestNewAccessCodeResult = Annotated[
+    RequestNewAccessCodePayload | InvalidInput, strawberry.union("RequestNewAccessCodeResult")
+]
+
+
+@strawberry.input(description="Confirm the new access code with the token from the e-mail.")
+class ConfirmNewAccessCodeInput:
+    token: str = strawberry.field(description="The token from the e-mail.")
+
+
+@strawberry.type(description="A new access code was issued; the old one no longer works.")
+class ConfirmNewAccessCodePayload:
+    delivery: DeliveryChannel = strawberry.field(description="How the new code is sent.")
+    message: str = strawberry.field(description="What happens next.")
+
+
+ConfirmNewAccessCodeResult = Annotated[
+    ConfirmNewAccessCodePayload | InvalidToken | InvalidInput,
+    strawberry.union("ConfirmNewAccessCodeResult"),
+]
+
+__all__ = ["InvalidState"]

@@ -1,0 +1,41 @@
+"""What every use case gets: its collaborators (Deps) and who is asking (Caller)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+from gql.clock import Clock
+from gql.db import Database
+from gql.services.passwords import PasswordHashing
+from gql.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Deps:
+    db: Database
+    hashing: PasswordHashing
+    clock: Clock
+    settings: Settings
+
+    def keyed_hash(self, value: str) -> str:
+        """An HMAC of `value`, so throttle keys never store access codes or addresses as-is."""
+        key = self.settings.secret_key.encode()
+        return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:40]
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The person or program behind a request."""
+
+    client_ip: str
+    language: str
+    request_id: str
+    account_id: int | None = None
+    session_id: int | None = None
+    is_staff: bool = False
+
+
+def sha256_hex(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()

@@ -1,0 +1,70 @@
+"""Payment methods: SEPA direct-debit mandates with validated IBANs (schwifty)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gql.models.payments import DirectDebitMandate
+from gql.services.errors import Problems
+from gql.services.validation import text_field
+
+_REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+@dataclass(frozen=True, slots=True)
+class MandateInput:
+    iban: str
+    account_holder: str
+    consent: bool
+
+
+def validate_mandate(problems: Problems, mandate: MandateInput, *, field: str) -> MandateInput:
+    """A mandate with a valid IBAN (checksum, country format), a holder and consent."""
+    iban = mandate.iban
+    try:
+        iban = IBAN(mandate.iban).compact
+    except SchwiftyException as exc:
+        problems.add((field, "iban"), "iban_invalid", reason=str(exc))
+    holder = text_field(problems, (field, "accountHolder"), mandate.account_holder, maximum=200)
+    if not mandate.consent:
+        problems.add((field, "consent"), "consent_required")
+    return MandateInput(iban=iban, account_holder=holder, consent=mandate.consent)
+
+
+def mask_iban(iban: str) -> str:
+    return f"{iban[:4]} **** **** {iban[-4:]}"
+
+
+async def active_company_mandate(
+    session: AsyncSession, *, kvk_number: str
+) -> DirectDebitMandate | None:
+    return (
+        await session.execute(
+            select(DirectDebitMandate).where(
+                DirectDebitMandate.kvk_number == kvk_number,
+                DirectDebitMandate.active.is_(True),  # type: ignore[attr-defined]
+            )
+        )
+    ).scalar_one_or_none()
+
+
+async def sign_company_mandate(
+    session: AsyncSession, *, kvk_number: str, iban: str, account_holder: str, now: datetime
+) -> DirectDebitMandate:
+    """Record a signed mandate with a unique reference as the organisation's payment method."""
+    mandate = DirectDebitMandate(
+        reference="TOEGANG-" + "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(16)),
+        kvk_number=kvk_number,
+        iban=iban,
+        account_holder=account_holder,
+        signed_at=now,
+    )
+    session.add(mandate)
+    return mandate

@@ -1,0 +1,275 @@
+"""Forgotten password and lost access code: single-use, short-lived tokens sent by e-mail."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gql.models.accounts import Account, OneTimeToken
+from gql.models.register import Company
+from gql.services import access_codes, outbox, sessions, throttle
+from gql.services.accounts import (
+    BUSINESS,
+    PRIVATE,
+    format_moment,
+    new_unique_code,
+    set_password,
+)
+from gql.services.deps import Caller, Deps, sha256_hex
+from gql.services.errors import InvalidTokenError, Problems
+from gql.services.passwords import check_password
+from gql.services.validation import email_field, kvk_number_field, normalize_email
+
+RESET = "PASSWORD_RESET"
+NEW_CODE = "NEW_ACCESS_CODE"
+TOKEN_LIFETIME = timedelta(minutes=30)
+
+
+async def _issue_token(
+    session: AsyncSession, *, account_id: int, purpose: str, now: datetime
+) -> str:
+    token = secrets.token_urlsafe(32)
+    session.add(
+        OneTimeToken(
+            purpose=purpose,
+            token_hash=sha256_hex(token),
+            account_id=account_id,
+            created_at=now,
+            expires_at=now + TOKEN_LIFETIME,
+        )
+    )
+    return token
+
+
+async def _consume_token(
+    session: AsyncSession, *, token: str, purpose: str, now: datetime
+) -> Account:
+    """Mark the token used; exactly one of any number of concurrent redemptions wins."""
+    token_hash = sha256_hex(token) if token else ""
+    result = await session.execute(
+        update(OneTimeToken)
+        .where(
+            OneTimeToken.token_hash == token_hash,
+            OneTimeToken.purpose == purpose,
+            OneTimeToken.used_at.is_(None),  # type: ignore[union-attr]
+            OneTimeToken.expires_at > now,
+        )
+        .values(used_at=now)
+        .returning(OneTimeToken.account_id)
+    )
+    account_id = result.scalar_one_or_none()
+    if account_id is None:
+        raise InvalidTokenError(field_path=("token",))
+    account = await session.get(Account, account_id)
+    if account is None or not account.active:
+        raise InvalidTokenError(field_path=("token",))
+    return account
+
+
+async def _mail_throttle(deps: Deps, session: AsyncSession, caller: Caller, target: str) -> None:
+    now = deps.clock.now()
+    await throttle.hit_mail_limits(
+        session,
+        target_key=deps.keyed_hash(target),
+        client_key=deps.keyed_hash(caller.client_ip),
+        now=now,
+    )
+
+
+def _link(deps: Deps, path: str, token: str) -> str:
+    return f"{deps.settings.public_url}/{path}#token={token}"
+
+
+async def request_password_reset(deps: Deps, *, caller: Caller, access_code: str) -> None:
+    """Mail a reset link when the code is known; the answer is the same either way."""
+    problems = Problems()
+    if not access_code.strip():
+        problems.add("accessCode", "required")
+    problems.raise_if_any()
+    code = access_codes.normalize(access_code)[:32]
+    now = deps.clock.now()
+    async with deps.db.write() as session:
+        await _mail_throttle(deps, session, caller, "reset:" + code)
+        account = (
+            await session.execute(
+                select(Account).where(Account.access_code == code, Account.active.is_(True))  # type: ignore[attr-defined]
+            )
+        ).scalar_one_or_none()
+        if account is None or account.id is None:
+            return
+        token = await _issue_token(session, account_id=account.id, purpose=RESET, now=now)
+        await outbox.enqueue_email(
+            session,
+            to=account.email,
+            template="password_reset",
+            language=account.language,
+            params={
+                "name": account.name,
+                "token": token,
+                "link": _link(deps, "wachtwoord-herstellen", token),
+                "minutes": int(TOKEN_LIFETIME.total_seconds() // 60),
+            },
+            now=now,
+            public_url=deps.settings.public_url,
+            account_id=account.id,
+        )
+
+
+async def reset_password(deps: Deps, *, caller: Caller, token: str, new_password: str) -> None:
+    """Set a new password with a reset token; every session of the account ends."""
+    now = deps.clock.now()
+    async with deps.db.read() as session:
+        row = (
+            await session.execute(
+                select(Account)
+                .join(OneTimeToken, OneTimeToken.account_id == Account.id)
+                .where(
+                    OneTimeToken.token_hash == sha256_hex(token or "-"),
+                    OneTimeToken.purpose == RESET,
+                    OneTimeToken.used_at.is_(None),  # type: ignore[union-attr]
+                    OneTimeToken.expires_at > now,
+                )
+            )
+        ).scalar_one_or_none()
+    if row is None:
+        raise InvalidTokenError(field_path=("token",))
+    problems = Problems()
+    check_password(
+        problems,
+        new_password,
+        field="newPassword",
+        email=row.email,
+        name=row.name,
+        access_code=row.access_code,
+    )
+    problems.raise_if_any()
+    password_hash = await deps.hashing.hash(new_password)
+    async with deps.db.write() as session:
+        account = await _consume_token(session, token=token, purpose=RESET, now=now)
+        await set_password(
+            deps,
+            session,
+            account=account,
+            password_hash=password_hash,
+            now=now,
+            keep_session_id=None,
+        )
+
+
+async def request_new_access_code(
+    deps: Deps, *, caller: Caller, email: str, kvk_number: str | None
+) -> None:
+    """Mail a confirmation link to each matching account; the answer is the same either way."""
+    problems = Problems()
+    cleaned_email = email_field(problems, "email", email)
+    kvk = kvk_number_field(problems, "kvkNumber", kvk_number) if kvk_number else None
+    problems.raise_if_any()
+    email_key = normalize_email(cleaned_email)
+    now = deps.clock.now()
+    async with deps.db.write() as session:
+        await _mail_throttle(deps, session, caller, f"newcode:{email_key}")
+        query = select(Account).where(
+            Account.email_normalized == email_key,
+            Account.active.is_(True),  # type: ignore[attr-defined]
+        )
+        if kvk:
+            query = query.where(Account.usage == BUSINESS, Account.kvk_number == kvk)
+        else:
+            query = query.where(Account.usage == PRIVATE)
+        for account in (await session.execute(query)).scalars():
+            assert account.id is not None
+            token = await _issue_token(session, account_id=account.id, purpose=NEW_CODE, now=now)
+            await outbox.enqueue_email(
+                session,
+                to=account.email,
+                template="new_access_code_confirm",
+                language=account.language,
+                params={
+                    "name": account.name,
+                    "token": token,
+                    "link": _link(deps, "nieuwe-toegangscode", token),
+                    "minutes": int(TOKEN_LIFETIME.total_seconds() // 60),
+                },
+                now=now,
+                public_url=deps.settings.public_url,
+                account_id=account.id,
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class NewCodeOutcome:
+    channel: str  # EMAIL or POST
+
+
+async def confirm_new_access_code(deps: Deps, *, caller: Caller, token: str) -> NewCodeOutcome:
+    """Replace the access code (password, role and main-user status stay) and deliver it."""
+    now = deps.clock.now()
+    async with deps.db.write() as session:
+        account = await _consume_token(session, token=token, purpose=NEW_CODE, now=now)
+        assert account.id is not None
+        code = await new_unique_code(session)
+        await session.execute(
+            update(Account).where(Account.id == account.id).values(access_code=code)
+        )
+        await sessions.end_all(session, account_id=account.id, now=now)
+        channel = await deliver_access_code(deps, session, account=account, code=code, now=now)
+        if channel == "POST":
+            await outbox.enqueue_email(
+                session,
+                to=account.email,
+                template="access_code_changed",
+                language=account.language,
+                params={
+                    "name": account.name,
+                    "at": format_moment(now, account.language),
+                    "channel_text": "per post" if account.language == "nl" else "by post",
+                },
+                now=now,
+                public_url=deps.settings.public_url,
+                account_id=account.id,
+            )
+        return NewCodeOutcome(channel)
+
+
+async def deliver_access_code(
+    deps: Deps, session: AsyncSession, *, account: Account, code: str, now: datetime
+) -> str:
+    """By e-mail, unless a business applicant's e-mail differs from the register's: then by post."""
+    company = await session.get(Company, account.kvk_number) if account.kvk_number else None
+    if company is not None and not emails_match(account.email, company.email):
+        await outbox.enqueue_letter(
+            session,
+            addressee=account.name,
+            company=company,
+            template="access_code_letter",
+            language=account.language,
+            params={
+                "name": account.name,
+                "company_name": company.name,
+                "kvk_number": company.kvk_number,
+                "access_code": access_codes.display(code),
+            },
+            now=now,
+            public_url=deps.settings.public_url,
+            account_id=account.id,
+        )
+        return "POST"
+    await outbox.enqueue_email(
+        session,
+        to=account.email,
+        template="access_code_issued",
+        language=account.language,
+        params={"name": account.name, "access_code": access_codes.display(code)},
+        now=now,
+        public_url=deps.settings.public_url,
+        account_id=account.id,
+    )
+    return "EMAIL"
+
+
+def emails_match(applicant: str, registered: str | None) -> bool:
+    return bool(registered) and normalize_email(applicant) == normalize_email(registered or "")

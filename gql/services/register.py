@@ -1,0 +1,97 @@
+"""The Handelsregister: companies and their addresses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from gql.models.register import Company
+from gql.services import audit
+from gql.services.deps import Caller, Deps
+from gql.services.errors import NotFoundError, Problems
+from gql.services.validation import kvk_number_field, postal_code_field, text_field
+
+
+async def get_companies(deps: Deps, *, kvk_numbers: list[str]) -> dict[str, Company]:
+    """Companies by KVK number, in one query (for DataLoaders)."""
+    async with deps.db.read() as session:
+        rows = await session.execute(select(Company).where(Company.kvk_number.in_(kvk_numbers)))  # type: ignore[attr-defined]
+        return {c.kvk_number: c for c in rows.scalars()}
+
+
+@dataclass(frozen=True, slots=True)
+class AddressInput:
+    street: str
+    house_number: str
+    postal_code: str
+    city: str
+
+
+def _address(problems: Problems, field: str, value: AddressInput) -> AddressInput:
+    return AddressInput(
+        street=text_field(problems, (field, "street"), value.street, maximum=120),
+        house_number=text_field(problems, (field, "houseNumber"), value.house_number, maximum=20),
+        postal_code=postal_code_field(problems, (field, "postalCode"), value.postal_code),
+        city=text_field(problems, (field, "city"), value.city, maximum=80),
+    )
+
+
+async def record_address_change(
+    deps: Deps,
+    *,
+    caller: Caller,
+    kvk_number: str,
+    visiting: AddressInput | None,
+    postal: AddressInput | None,
+    clear_postal: bool = False,
+) -> Company:
+    """Staff record a registered address change; the next letter or invoice follows it."""
+    problems = Problems()
+    kvk = kvk_number_field(problems, "kvkNumber", kvk_number)
+    new_visiting = _address(problems, "visitingAddress", visiting) if visiting else None
+    new_postal = _address(problems, "postalAddress", postal) if postal else None
+    if visiting is None and postal is None and not clear_postal:
+        problems.add("visitingAddress", "required")
+    problems.raise_if_any()
+    now = deps.clock.now()
+    async with deps.db.write() as session:
+        company = await session.get(Company, kvk)
+        if company is None:
+            raise NotFoundError(field_path=("kvkNumber",))
+        before = _describe(company)
+        if new_visiting:
+            company.visiting_street = new_visiting.street
+            company.visiting_house_number = new_visiting.house_number
+            company.visiting_postal_code = new_visiting.postal_code
+            company.visiting_city = new_visiting.city
+        if new_postal:
+            company.postal_street = new_postal.street
+            company.postal_house_number = new_postal.house_number
+            company.postal_code = new_postal.postal_code
+            company.postal_city = new_postal.city
+        elif clear_postal:
+            company.postal_street = company.postal_house_number = None
+            company.postal_code = company.postal_city = None
+        company.updated_at = now
+        await audit.record(
+            session,
+            caller=caller,
+            action="register.address_changed",
+            subject=f"company:{kvk}",
+            details=f"before: {before}; after: {_describe(company)}",
+            now=now,
+        )
+        return company
+
+
+def _describe(c: Company) -> str:
+    visiting = (
+        f"{c.visiting_street} {c.visiting_house_number}, {c.visiting_postal_code} {c.visiting_city}"
+    )
+    postal = (
+        f"{c.postal_street or ''} {c.postal_house_number or ''}, {c.postal_code} {c.postal_city}"
+        if c.postal_code
+        else "-"
+    )
+    return f"visiting {visiting}; postal {postal}"

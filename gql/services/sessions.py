@@ -1,0 +1,109 @@
+"""Server-side sessions for cookies and bearer tokens alike (SPEC §6: 30 min idle, 12 h)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gql.db import Database
+from gql.models.accounts import Account, AuthSession
+from gql.services.deps import sha256_hex
+
+IDLE_TIMEOUT = timedelta(minutes=30)
+ABSOLUTE_TIMEOUT = timedelta(hours=12)
+# last_seen_at is written at most this often, so reads stay reads.
+TOUCH_INTERVAL = timedelta(seconds=60)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionInfo:
+    session_id: int
+    account_id: int
+    usage: str
+    expires_at: datetime
+
+
+async def start(
+    session: AsyncSession, *, account_id: int, kind: str, now: datetime, client_ip: str
+) -> tuple[str, datetime]:
+    """A new session; returns the token (256 random bits) and when it expires at the latest."""
+    token = secrets.token_urlsafe(32)
+    session.add(
+        AuthSession(
+            token_hash=sha256_hex(token),
+            account_id=account_id,
+            kind=kind,
+            created_at=now,
+            last_seen_at=now,
+            client_ip=client_ip,
+        )
+    )
+    return token, now + ABSOLUTE_TIMEOUT
+
+
+async def resolve(db: Database, *, token: str, now: datetime) -> SessionInfo | None:
+    """The live session for `token`, or None when unknown, ended, idle or too old."""
+    if not token or len(token) > 100:
+        return None
+    token_hash = sha256_hex(token)
+    async with db.read() as session:
+        row = (
+            await session.execute(
+                select(
+                    AuthSession.id,
+                    AuthSession.account_id,
+                    AuthSession.created_at,
+                    AuthSession.last_seen_at,
+                    Account.usage,
+                )
+                .join(Account, Account.id == AuthSession.account_id)
+                .where(
+                    AuthSession.token_hash == token_hash,
+                    AuthSession.ended_at.is_(None),  # type: ignore[union-attr]
+                    Account.active.is_(True),  # type: ignore[attr-defined]
+                )
+            )
+        ).first()
+    if row is None:
+        return None
+    session_id, account_id, created_at, last_seen_at, usage = row
+    if now >= created_at + ABSOLUTE_TIMEOUT or now >= last_seen_at + IDLE_TIMEOUT:
+        return None
+    if now - last_seen_at >= TOUCH_INTERVAL:
+        async with db.write() as session:
+            await session.execute(
+                update(AuthSession).where(AuthSession.id == session_id).values(last_seen_at=now)
+            )
+    expires_at = min(created_at + ABSOLUTE_TIMEOUT, now + IDLE_TIMEOUT)
+    return SessionInfo(session_id, account_id, usage, expires_at)
+
+
+async def end(session: AsyncSession, *, session_id: int, now: datetime) -> None:
+    await session.execute(
+        update(AuthSession)
+        .where(AuthSession.id == session_id, AuthSession.ended_at.is_(None))  # type: ignore[union-attr]
+        .values(ended_at=now)
+    )
+
+
+async def end_all(
+    session: AsyncSession, *, account_id: int, now: datetime, keep_session_id: int | None = None
+) -> None:
+    """End every session of the account (except, optionally, the one making the change)."""
+    stmt = update(AuthSession).where(
+        AuthSession.account_id == account_id,
+        AuthSession.ended_at.is_(None),  # type: ignore[union-attr]
+    )
+    if keep_session_id is not None:
+        stmt = stmt.where(AuthSession.id != keep_session_id)
+    await session.execute(stmt.values(ended_at=now))
+
+
+async def log_out(db: Database, *, session_id: int, now: datetime) -> None:
+    """End this session server side, so its cookie or token never works again."""
+    async with db.write() as session:
+        await end(session, session_id=session_id, now=now)

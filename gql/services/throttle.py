@@ -1,0 +1,90 @@
+"""Throttling on counted events in the database, so all app processes share the counts."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gql.models.security import ThrottleHit
+from gql.services.errors import RateLimitedError
+
+SIGN_IN_CODE_IP = "signin:code+ip"
+SIGN_IN_CODE = "signin:code"
+SIGN_IN_HOURLY_CAP = 100
+# Failures for one code from one address before delays start, and the longest delay.
+SIGN_IN_FREE_FAILURES = 3
+SIGN_IN_MAX_DELAY = timedelta(minutes=15)
+
+MAIL_TARGET = "mail:target"
+MAIL_CLIENT = "mail:client"
+MAIL_PER_TARGET_PER_HOUR = 5
+MAIL_PER_CLIENT_PER_HOUR = 30
+
+HOUR = timedelta(hours=1)
+
+
+async def _window(
+    session: AsyncSession, *, bucket: str, key: str, since: datetime
+) -> tuple[int, datetime | None, datetime | None]:
+    row = (
+        await session.execute(
+            select(func.count(), func.min(ThrottleHit.at), func.max(ThrottleHit.at)).where(
+                ThrottleHit.bucket == bucket, ThrottleHit.key == key, ThrottleHit.at >= since
+            )
+        )
+    ).one()
+    return int(row[0]), row[1], row[2]
+
+
+async def record(session: AsyncSession, *, bucket: str, key: str, now: datetime) -> None:
+    """Count one event."""
+    session.add(ThrottleHit(bucket=bucket, key=key, at=now))
+
+
+async def clear(session: AsyncSession, *, bucket: str, key: str) -> None:
+    await session.execute(
+        delete(ThrottleHit).where(ThrottleHit.bucket == bucket, ThrottleHit.key == key)
+    )
+
+
+def sign_in_delay(failures: int) -> timedelta:
+    """Growing delay after the free failures: 1 s, 2 s, 4 s, ... up to 15 minutes."""
+    if failures < SIGN_IN_FREE_FAILURES:
+        return timedelta(0)
+    return min(timedelta(seconds=2 ** (failures - SIGN_IN_FREE_FAILURES)), SIGN_IN_MAX_DELAY)
+
+
+async def check_sign_in(
+    session: AsyncSession, *, code_key: str, pair_key: str, now: datetime
+) -> None:
+    """Refuse before any hash is computed when this code (from this address) failed too often."""
+    count, _, last = await _window(session, bucket=SIGN_IN_CODE_IP, key=pair_key, since=now - HOUR)
+    if last is not None and now < last + sign_in_delay(count):
+        raise RateLimitedError(retry_after=last + sign_in_delay(count))
+    count, first, _ = await _window(session, bucket=SIGN_IN_CODE, key=code_key, since=now - HOUR)
+    if count >= SIGN_IN_HOURLY_CAP and first is not None:
+        raise RateLimitedError(retry_after=first + HOUR)
+
+
+async def record_sign_in_failure(
+    session: AsyncSession, *, code_key: str, pair_key: str, now: datetime
+) -> None:
+    await record(session, bucket=SIGN_IN_CODE_IP, key=pair_key, now=now)
+    await record(session, bucket=SIGN_IN_CODE, key=code_key, now=now)
+
+
+async def hit_mail_limits(
+    session: AsyncSession, *, target_key: str, client_key: str, now: datetime
+) -> None:
+    """Count a mail-sending request; refuse when its target or client sent too many."""
+    for bucket, key, limit in (
+        (MAIL_TARGET, target_key, MAIL_PER_TARGET_PER_HOUR),
+        (MAIL_CLIENT, client_key, MAIL_PER_CLIENT_PER_HOUR),
+    ):
+        count, first, _ = await _window(session, bucket=bucket, key=key, since=now - HOUR)
+        if count >= limit and first is not None:
+            raise RateLimitedError(retry_after=first + HOUR)
+    await record(session, bucket=MAIL_TARGET, key=target_key, now=now)
+    await record(session, bucket=MAIL_CLIENT, key=client_key, now=now)

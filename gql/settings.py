@@ -1,0 +1,171 @@
+"""Settings, read once from the environment (prefix TOEGANG_) into one frozen object."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+class SettingsError(ValueError):
+    """A TOEGANG_ variable has a value that cannot be used."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    env: str = "development"
+    database_url: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = Path("data")
+    public_url: str = "http://127.0.0.1:8000"
+    secret_key: str = ""
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    mail_from: str = "Toegang KVK <noreply@toegang.example>"
+    cors_origins: tuple[str, ...] = ()
+    trusted_proxies: tuple[str, ...] = ()
+    # argon2id; the default is argon2-cffi's RFC 9106 low-memory profile, see README.
+    argon2_memory_kib: int = 65536
+    argon2_time_cost: int = 3
+    argon2_parallelism: int = 4
+    hash_concurrency: int = 2
+    run_dispatcher: bool = True
+    outbox_poll_seconds: float = 2.0
+    max_body_bytes: int = 100_000
+    execution_timeout_seconds: float = 10.0
+    trusted_documents_only: bool = False
+    log_level: str = "INFO"
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def public_is_https(self) -> bool:
+        return urlsplit(self.public_url).scheme == "https"
+
+    @property
+    def public_is_loopback_http(self) -> bool:
+        parts = urlsplit(self.public_url)
+        return parts.scheme == "http" and (parts.hostname or "") in LOOPBACK_HOSTS
+
+    @property
+    def session_cookie_name(self) -> str:
+        # __Host- demands Secure, Path=/ and no Domain: only plain http on loopback
+        # (development, tests) may do without, since browsers refuse Secure there.
+        return "toegang_session" if self.public_is_loopback_http else "__Host-toegang_session"
+
+    @property
+    def session_cookie_secure(self) -> bool:
+        return not self.public_is_loopback_http
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read every TOEGANG_ variable once; refuse unsafe production settings."""
+        env = os.environ if environ is None else environ
+
+        def get(name: str, default: str = "") -> str:
+            return env.get(f"TOEGANG_{name}", default).strip()
+
+        def get_int(name: str, default: int) -> int:
+            raw = get(name, str(default))
+            try:
+                return int(raw)
+            except ValueError as exc:
+                raise SettingsError(f"TOEGANG_{name} must be a whole number, not {raw!r}") from exc
+
+        def get_float(name: str, default: float) -> float:
+            raw = get(name, str(default))
+            try:
+                return float(raw)
+            except ValueError as exc:
+                raise SettingsError(f"TOEGANG_{name} must be a number, not {raw!r}") from exc
+
+        def get_bool(name: str, default: bool) -> bool:
+            raw = get(name, "1" if default else "0").lower()
+            if raw in {"1", "true", "yes", "on"}:
+                return True
+            if raw in {"0", "false", "no", "off", ""}:
+                return False
+            raise SettingsError(f"TOEGANG_{name} must be 1 or 0, not {raw!r}")
+
+        def get_list(name: str) -> tuple[str, ...]:
+            return tuple(p.strip() for p in get(name).split(",") if p.strip())
+
+        mode = get("ENV", "development")
+        if mode not in {"development", "production"}:
+            raise SettingsError("TOEGANG_ENV must be 'development' or 'production'")
+        data_dir = Path(get("DATA_DIR", "data")).resolve()
+        host = get("HOST", "127.0.0.1")
+        port = get_int("PORT", 8000)
+        display_host = f"[{host}]" if ":" in host else host
+        public_url = get("PUBLIC_URL", f"http://{display_host}:{port}").rstrip("/")
+        database_url = get("DATABASE_URL", f"sqlite+aiosqlite:///{data_dir / 'toegang.db'}")
+        secret_key = get("SECRET_KEY")
+        if mode == "production":
+            if urlsplit(public_url).scheme != "https":
+                raise SettingsError("TOEGANG_PUBLIC_URL must be https in production")
+            if len(secret_key) < 32:
+                raise SettingsError(
+                    "TOEGANG_SECRET_KEY must be at least 32 characters in production"
+                )
+        if not secret_key:
+            secret_key = _development_secret(data_dir)
+        for proxy in get_list("TRUSTED_PROXIES"):
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError as exc:
+                raise SettingsError(f"TOEGANG_TRUSTED_PROXIES: {proxy!r} is no address") from exc
+        settings = cls(
+            env=mode,
+            database_url=database_url,
+            host=host,
+            port=port,
+            data_dir=data_dir,
+            public_url=public_url,
+            secret_key=secret_key,
+            smtp_host=get("SMTP_HOST"),
+            smtp_port=get_int("SMTP_PORT", 25),
+            smtp_username=get("SMTP_USERNAME"),
+            smtp_password=get("SMTP_PASSWORD"),
+            smtp_starttls=get_bool("SMTP_STARTTLS", False),
+            mail_from=get("MAIL_FROM", "Toegang KVK <noreply@toegang.example>"),
+            cors_origins=get_list("CORS_ORIGINS"),
+            trusted_proxies=get_list("TRUSTED_PROXIES"),
+            argon2_memory_kib=get_int("ARGON2_MEMORY_KIB", 65536),
+            argon2_time_cost=get_int("ARGON2_TIME_COST", 3),
+            argon2_parallelism=get_int("ARGON2_PARALLELISM", 4),
+            hash_concurrency=get_int("HASH_CONCURRENCY", 2),
+            run_dispatcher=get_bool("RUN_DISPATCHER", True),
+            outbox_poll_seconds=get_float("OUTBOX_POLL_SECONDS", 2.0),
+            max_body_bytes=get_int("MAX_BODY_BYTES", 100_000),
+            execution_timeout_seconds=get_float("EXECUTION_TIMEOUT_SECONDS", 10.0),
+            trusted_documents_only=get_bool("TRUSTED_DOCUMENTS_ONLY", False),
+            log_level=get("LOG_LEVEL", "INFO").upper(),
+        )
+        if settings.argon2_memory_kib < 19456 or settings.argon2_time_cost < 2:
+            raise SettingsError("argon2 parameters below OWASP's minimum (m=19 MiB, t=2, p=1)")
+        return settings
+
+
+def _development_secret(data_dir: Path) -> str:
+    """A per-data-folder random key, so development needs no setting and restarts keep sessions."""
+    path = data_dir / "secret.key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

@@ -1,0 +1,133 @@
+"""Small factories that put rows straight into the test database (never mocks)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import httpx
+import pyotp
+from starlette.applications import Starlette
+
+from gql.models.accounts import Account
+from gql.models.register import Company
+from gql.services import access_codes
+
+PASSWORD = "een lange zin als wachtwoord 42"
+OTHER_PASSWORD = "nog een andere lange zin voor later"
+
+LOG_IN = """
+mutation LogIn($input: LogInInput!) {
+  logIn(input: $input) {
+    __typename
+    ... on LogInPayload { token expiresAt viewer { id accessCode name usage } }
+    ... on Error { code message field }
+  }
+}
+"""
+
+VIEWER = "query { viewer { id accessCode name email usage kvkNumber isMainUser } }"
+
+
+async def add_company(
+    app: Starlette,
+    *,
+    kvk_number: str = "12345678",
+    name: str = "Testbedrijf B.V.",
+    email: str | None = "info@testbedrijf.example",
+    postal: tuple[str, str, str, str] | None = None,
+) -> Company:
+    deps = app.state.deps
+    company = Company(
+        kvk_number=kvk_number,
+        name=name,
+        legal_form="Besloten Vennootschap",
+        email=email,
+        visiting_street="Kerkstraat",
+        visiting_house_number="1",
+        visiting_postal_code="1234 AB",
+        visiting_city="Amsterdam",
+        postal_street=postal[0] if postal else None,
+        postal_house_number=postal[1] if postal else None,
+        postal_code=postal[2] if postal else None,
+        postal_city=postal[3] if postal else None,
+        updated_at=deps.clock.now(),
+    )
+    async with deps.db.write() as session:
+        session.add(company)
+    return company
+
+
+async def add_account(
+    app: Starlette,
+    *,
+    usage: str = "PRIVATE",
+    name: str = "Piet Pieterse",
+    email: str = "piet@example.nl",
+    password: str = PASSWORD,
+    kvk_number: str | None = None,
+    is_main_user: bool = False,
+    totp_secret: str | None = None,
+    created_at: datetime | None = None,
+) -> str:
+    """An active account; returns its access code in display form."""
+    deps = app.state.deps
+    now = created_at or deps.clock.now()
+    code = access_codes.generate()
+    async with deps.db.write() as session:
+        session.add(
+            Account(
+                access_code=code,
+                usage=usage,
+                name=name,
+                email=email,
+                email_normalized=email.casefold(),
+                kvk_number=kvk_number,
+                is_main_user=is_main_user,
+                password_hash=await deps.hashing.hash(password),
+                totp_secret=totp_secret,
+                created_at=now,
+                password_changed_at=now,
+            )
+        )
+    return access_codes.display(code)
+
+
+async def add_staff(app: Starlette, *, email: str = "medewerker@kvk.example") -> tuple[str, str]:
+    """A staff account; returns (access code, TOTP secret). Its password is PASSWORD."""
+    secret = pyotp.random_base32()
+    code = await add_account(
+        app, usage="STAFF", name="Sam Medewerker", email=email, totp_secret=secret
+    )
+    return code, secret
+
+
+def totp_now(app: Starlette, secret: str, offset_steps: int = 0) -> str:
+    now = app.state.deps.clock.now()
+    return pyotp.TOTP(secret).at(int(now.timestamp()) + 30 * offset_steps)
+
+
+async def log_in(
+    client: httpx.AsyncClient,
+    access_code: str,
+    password: str = PASSWORD,
+    **extra: Any,
+) -> dict[str, Any]:
+    response = await client.post(
+        "/graphql",
+        json={
+            "query": LOG_IN,
+            "variables": {"input": {"accessCode": access_code, "password": password, **extra}},
+        },
+    )
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()["data"]["logIn"]
+    return result
+
+
+async def staff_client_login(app: Starlette, client: httpx.AsyncClient) -> str:
+    """Sign a new staff member in on `client` (cookie); returns the staff access code."""
+    code, secret = await add_staff(app)
+    result = await log_in(client, code, totp=totp_now(app, secret))
+    assert result["__typename"] == "LogInPayload", result
+    return code
