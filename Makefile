@@ -9,12 +9,13 @@ GRAPHIQL_SRC := $(wildcard frontend-contract/graphiql/src/*.js frontend-contract
 # Debian packages the tests need (Chromium for the browser tests, PostgreSQL for the second backend).
 APT_PACKAGES := chromium postgresql
 
-.PHONY: run test venv graphiql system-deps lint typecheck architecture pytest bench clean
+.PHONY: run test venv graphiql system-deps lint typecheck architecture pytest bench contract clean
+CONTRACT_NODE := frontend-contract/node_modules/.package-lock.json
 
 $(STAMP): requirements.lock pyproject.toml
 	python3 -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -24,6 +25,16 @@ $(GRAPHIQL): $(GRAPHIQL_SRC)
 	cd frontend-contract/graphiql && npm ci --no-audit --no-fund --loglevel=error && node build.mjs
 
 graphiql: $(GRAPHIQL)
+
+# npm ci writes node_modules/.package-lock.json: it runs again only when the lock changes.
+$(CONTRACT_NODE): frontend-contract/package-lock.json
+	cd frontend-contract && npm ci --no-audit --no-fund --loglevel=error
+
+# Regenerate the client contract after a change of the schema or of an operation.
+contract: venv $(CONTRACT_NODE)
+	$(BIN)/toegang export-schema > frontend-contract/schema.graphql
+	$(BIN)/toegang export-trusted-documents
+	cd frontend-contract && npm run codegen
 
 run: venv graphiql
 	$(BIN)/toegang migrate
@@ -57,7 +68,7 @@ typecheck: venv
 architecture: venv
 	$(BIN)/lint-imports
 
-pytest: venv graphiql system-deps
+pytest: venv graphiql system-deps $(CONTRACT_NODE)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck architecture pytest
@@ -66,4 +77,4 @@ bench: venv graphiql
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) gql/static/graphiql frontend-contract/graphiql/node_modules
+	rm -rf $(VENV) gql/static/graphiql frontend-contract/graphiql/node_modules frontend-contract/node_modules

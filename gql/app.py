@@ -24,7 +24,7 @@ from gql.mail.dispatcher import Dispatcher
 from gql.mail.sender import make_senders
 from gql.middleware import RequestMiddleware
 from gql.migrate import current_revision, head_revision
-from gql.schema.root import schema
+from gql.schema.root import build_schema, schema
 from gql.services.deps import Deps
 from gql.services.passwords import HashParameters, PasswordHashing
 from gql.settings import Settings
@@ -67,7 +67,8 @@ def create_app(
             "<code>make graphiql</code>.</p>"
         )
     endpoint = GraphQLEndpoint(
-        schema=schema,
+        # Trusted-documents mode: no introspection either (GraphiQL is off above).
+        schema=build_schema(introspection=False) if settings.trusted_documents_only else schema,
         deps=deps,
         graphiql_html=graphiql_html,
         trusted_documents=load_trusted_documents(),
@@ -92,6 +93,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await deps.hashing.prepare()
         stop = asyncio.Event()
         task = None
         if settings.run_dispatcher:
@@ -139,3 +141,17 @@ def create_app(
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.deps = deps
     return app
+
+
+def create_app_from_env() -> Starlette:
+    """The app from the TOEGANG_ environment, for `uvicorn --factory gql.app:create_app_from_env`.
+
+    `toegang serve` covers the usual case; the factory is for uvicorn's own options (TLS,
+    several workers). Run it with `--no-proxy-headers`: only TOEGANG_TRUSTED_PROXIES decides
+    whose X-Forwarded-For is believed.
+    """
+    from gql import logs
+
+    settings = Settings.from_env()
+    logs.configure(settings.log_level)
+    return create_app(settings)

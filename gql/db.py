@@ -44,12 +44,25 @@ def is_sqlite(url: str) -> bool:
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """An engine with the durability settings of SPEC §6 applied on every connection."""
+    """An engine with the durability settings of SPEC §6 applied on every connection.
+
+    hide_parameters: a database error's message (which reaches the log) never quotes the
+    values of the statement: e-mail addresses, names, hashes (SPEC §6: no variables in logs).
+    """
     if is_sqlite(url):
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = create_async_engine(
+            url, echo=echo, hide_parameters=True, connect_args={"timeout": 30}
+        )
         _configure_sqlite(engine)
         return engine
-    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    return create_async_engine(
+        url,
+        echo=echo,
+        hide_parameters=True,
+        pool_size=10,
+        max_overflow=10,
+        pool_pre_ping=True,
+    )
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -96,6 +96,8 @@ class RequestMiddleware:
                 "headers": [
                     (b"content-type", b"application/json"),
                     (b"x-request-id", request_id.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"cache-control", b"no-store"),
                     (b"content-length", str(len(body)).encode()),
                 ],
             }

@@ -154,7 +154,11 @@ class Settings:
             trusted_documents_only=get_bool("TRUSTED_DOCUMENTS_ONLY", False),
             log_level=get("LOG_LEVEL", "INFO").upper(),
         )
-        if settings.argon2_memory_kib < 19456 or settings.argon2_time_cost < 2:
+        if (
+            settings.argon2_memory_kib < 19456
+            or settings.argon2_time_cost < 2
+            or settings.argon2_parallelism < 1
+        ):
             raise SettingsError("argon2 parameters below OWASP's minimum (m=19 MiB, t=2, p=1)")
         return settings
 

@@ -83,6 +83,7 @@ const html = `<!doctype html>
     <meta name="viewport" content="width=device-width, initial-scale=1">
     <meta name="robots" content="noindex">
     <title>Toegang GraphiQL</title>
+    <link rel="icon" href="data:,">
     <link rel="stylesheet" href="${PUBLIC}/graphiql.css">
     <script type="module" src="${PUBLIC}/graphiql.js"></script>
   </head>

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from graphql import GraphQLError
 from strawberry.types import Info
@@ -11,6 +13,8 @@ from strawberry.types import Info
 from gql import i18n
 from gql.context import Context
 from gql.schema.types.common import (
+    Connection,
+    Edge,
     ErrorCode,
     FieldProblem,
     InvalidCredentials,
@@ -20,6 +24,7 @@ from gql.schema.types.common import (
     NotFound,
     PageInfo,
 )
+from gql.services.accounts import format_moment
 from gql.services.deps import Caller
 from gql.services.errors import (
     DomainError,
@@ -34,6 +39,8 @@ from gql.services.errors import (
 )
 
 MAX_PAGE = 100
+T = TypeVar("T")
+X = TypeVar("X")
 
 
 def context(info: Info[Context, None]) -> Context:
@@ -75,11 +82,13 @@ def error_result(exc: DomainError, language: str) -> Any:
     if isinstance(exc, ForbiddenError):
         raise top_level_error("FORBIDDEN", i18n.text("forbidden", language))
     if isinstance(exc, RateLimitedError):
-        retry_after = exc.retry_after.isoformat()
+        # People read Amsterdam time; programs read the ISO moment in extensions.
         raise top_level_error(
             "RATE_LIMITED",
-            i18n.text("rate_limited", language, retry_after=retry_after),
-            retryAfter=retry_after,
+            i18n.text(
+                "rate_limited", language, retry_after=format_moment(exc.retry_after, language)
+            ),
+            retryAfter=exc.retry_after.isoformat(),
         )
     if isinstance(exc, InvalidInputError):
         problems = [
@@ -134,10 +143,31 @@ def page_size(first: int | None, language: str, default: int = 20) -> int:
     return first
 
 
-def page_info(cursors: list[str], has_next: bool, has_previous: bool) -> PageInfo:
-    return PageInfo(
-        has_next_page=has_next,
-        has_previous_page=has_previous,
-        start_cursor=cursors[0] if cursors else None,
-        end_cursor=cursors[-1] if cursors else None,
+@dataclass(frozen=True, slots=True)
+class Page:
+    """What a client asked of a connection: how many, after which key."""
+
+    limit: int
+    after_key: int | None
+    after: str | None
+
+
+def page_args(first: int | None, after: str | None, language: str) -> Page:
+    return Page(page_size(first, language), decode_cursor(after, language), after)
+
+
+def connection(
+    items: Sequence[X], page: Page, *, node: Callable[[X], T], key: Callable[[X], int]
+) -> Connection[T]:
+    """A page of a connection from `limit + 1` items (the extra one says a next page exists)."""
+    edges = [Edge(node=node(item), cursor=encode_cursor(key(item))) for item in items[: page.limit]]
+    cursors = [e.cursor for e in edges]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=len(items) > page.limit,
+            has_previous_page=page.after is not None,
+            start_cursor=cursors[0] if cursors else None,
+            end_cursor=cursors[-1] if cursors else None,
+        ),
     )

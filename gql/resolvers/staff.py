@@ -6,17 +6,11 @@ import strawberry
 from strawberry.types import Info
 
 from gql.context import Context
-from gql.resolvers.common import (
-    decode_cursor,
-    encode_cursor,
-    error_result,
-    page_info,
-    page_size,
-    require_staff,
-)
+from gql.models.security import AuditEvent as AuditEventRow
+from gql.resolvers.common import connection, error_result, page_args, require_staff
 from gql.schema.types import staff as t
 from gql.schema.types.accounts import DeliveryChannel
-from gql.schema.types.common import Connection, Edge, from_global_id, to_global_id
+from gql.schema.types.common import Connection, from_global_id, to_global_id
 from gql.schema.types.register import AddressInput, Company
 from gql.services import register, staff
 from gql.services.errors import DomainError, NotFoundError
@@ -42,6 +36,18 @@ def request_type(view: RequestView) -> t.AccessCodeRequest:
     )
 
 
+def audit_event_type(row: AuditEventRow) -> t.AuditEvent:
+    return t.AuditEvent(
+        actor_id=to_global_id("Viewer", row.actor_id),
+        action=row.action,
+        subject=row.subject,
+        details=row.details,
+        at=row.at,
+        client_ip=row.client_ip,
+        request_id=row.request_id,
+    )
+
+
 def _request_pk(global_id: str) -> int:
     decoded = from_global_id(global_id)
     if decoded is None or decoded[0] != "AccessCodeRequest" or not decoded[1].isdigit():
@@ -60,50 +66,25 @@ class StaffQuery:
         after: str | None = None,
     ) -> Connection[t.AccessCodeRequest]:
         require_staff(info)
-        lang = info.context.language
-        limit = page_size(first, lang)
-        after_id = decode_cursor(after, lang)
+        page = page_args(first, after, info.context.language)
         views = await staff.list_requests(
             info.context.deps,
             status=status.name if status else None,
-            after_id=after_id,
-            limit=limit + 1,
+            after_id=page.after_key,
+            limit=page.limit + 1,
         )
-        edges = [Edge(node=request_type(v), cursor=encode_cursor(v.id)) for v in views[:limit]]
-        return Connection(
-            edges=edges,
-            page_info=page_info([e.cursor for e in edges], len(views) > limit, after is not None),
-        )
+        return connection(views, page, node=request_type, key=lambda v: v.id)
 
     @strawberry.field(description="The audit trail of staff actions, newest first. Read-only.")
     async def audit_trail(
         self, info: Inf, first: int | None = 20, after: str | None = None
     ) -> Connection[t.AuditEvent]:
         require_staff(info)
-        lang = info.context.language
-        limit = page_size(first, lang)
+        page = page_args(first, after, info.context.language)
         rows = await staff.audit_trail(
-            info.context.deps, before_id=decode_cursor(after, lang), limit=limit + 1
+            info.context.deps, before_id=page.after_key, limit=page.limit + 1
         )
-        edges = [
-            Edge(
-                node=t.AuditEvent(
-                    actor_id=to_global_id("Viewer", r.actor_id),
-                    action=r.action,
-                    subject=r.subject,
-                    details=r.details,
-                    at=r.at,
-                    client_ip=r.client_ip,
-                    request_id=r.request_id,
-                ),
-                cursor=encode_cursor(r.id or 0),
-            )
-            for r in rows[:limit]
-        ]
-        return Connection(
-            edges=edges,
-            page_info=page_info([e.cursor for e in edges], len(rows) > limit, after is not None),
-        )
+        return connection(rows, page, node=audit_event_type, key=lambda r: r.id or 0)
 
     @strawberry.field(description="A company in the register.")
     async def company(self, info: Inf, kvk_number: str) -> Company | None:

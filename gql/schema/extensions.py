@@ -23,8 +23,9 @@ from gql import i18n
 
 log = logging.getLogger("toegang.graphql")
 
-# Fields whose resolver computes a password hash to check a password.
-PASSWORD_FIELDS = frozenset({"logIn", "changePassword"})
+# Fields whose resolver computes an argon2 hash (to check a password or to store one): one
+# per document, so aliases cannot multiply the most expensive work a request can ask for.
+PASSWORD_FIELDS = frozenset({"logIn", "changePassword", "requestAccessCode", "resetPassword"})
 PUBLIC_CODES = frozenset({"UNAUTHENTICATED", "FORBIDDEN", "RATE_LIMITED"})
 
 
@@ -64,6 +65,15 @@ class OnePasswordFieldRule(ValidationRule):
             self.report_error(GraphQLError(message, node))
 
 
+def _is_variable_error(error: GraphQLError) -> bool:
+    """A variable that does not fit its type: the client's mistake, reported before any field ran.
+
+    graphql-core reports it without a path, wrapping the GraphQLError of the offending value;
+    an error of a field always has a path, and an exception outside execution is no GraphQLError.
+    """
+    return error.path is None and isinstance(error.original_error, GraphQLError)
+
+
 class MaskUnexpectedErrors(SchemaExtension):
     """Replace unexpected errors by a service-centre message with a reference in the log."""
 
@@ -82,6 +92,7 @@ class MaskUnexpectedErrors(SchemaExtension):
                 error.original_error is None
                 or code in PUBLIC_CODES
                 or (code is None and error.extensions and "field" in error.extensions)
+                or _is_variable_error(error)
             ):
                 masked.append(error)
                 continue

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, cast
 
 import pyotp
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
-from gql.models.accounts import AccessCodeRequest, Account
+from gql.models.accounts import AccessCodeRequest, Account, OneTimeToken
 from gql.models.register import Company
 from gql.services import access_codes, outbox, payments, sessions, throttle
 from gql.services.deps import Caller, Deps
@@ -66,7 +68,7 @@ async def _validate_application(
     problems = Problems()
     name = text_field(problems, "name", app.name, maximum=200)
     email = email_field(problems, "email", app.email)
-    check_password(problems, app.password, field="password", email=email, name=name)
+    await check_password(problems, app.password, field="password", email=email, name=name)
     company = None
     mandate = None
     if app.usage == PRIVATE:
@@ -111,18 +113,20 @@ async def request_access_code(
     and only an e-mail saying that a code exists (no enumeration through the API).
     """
     app, company = await _validate_application(deps, application)
-    password_hash = await deps.hashing.hash(app.password)
     now = deps.clock.now()
     email_key = normalize_email(app.email)
+    # Counted before the hash: a throttled client costs no argon2 work.
+    async with deps.db.write() as session:
+        await throttle.hit_mail_limits(
+            session,
+            target_key=deps.keyed_hash(email_key),
+            client_key=deps.keyed_hash(caller.client_ip),
+            now=now,
+        )
+    password_hash = await deps.hashing.hash(app.password)
     for _attempt in range(2):
         try:
             async with deps.db.write() as session:
-                await throttle.hit_mail_limits(
-                    session,
-                    target_key=deps.keyed_hash(email_key),
-                    client_key=deps.keyed_hash(caller.client_ip),
-                    now=now,
-                )
                 if app.usage == PRIVATE:
                     await _issue_private(deps, session, app, password_hash, caller, now)
                     return ApplicationOutcome(PRIVATE, app.email, None)
@@ -274,8 +278,10 @@ async def log_in(
     code_key = deps.keyed_hash("code:" + code)
     pair_key = deps.keyed_hash(f"code:{code}|ip:{caller.client_ip}")
     now = deps.clock.now()
-    async with deps.db.read() as session:
-        await throttle.check_sign_in(session, code_key=code_key, pair_key=pair_key, now=now)
+    async with deps.db.write() as session:
+        hit_id = await throttle.claim_sign_in_attempt(
+            session, code_key=code_key, pair_key=pair_key, now=now
+        )
         account = (
             await session.execute(
                 select(Account).where(
@@ -284,52 +290,61 @@ async def log_in(
                 )
             )
         ).scalar_one_or_none()
+    totp_step: int | None = None
     if account is None:
         await deps.hashing.verify_dummy(password)
         ok = False
     else:
         ok = await deps.hashing.verify(account.password_hash, password)
         if ok and account.usage == STAFF:
-            ok = _totp_ok(account, totp, now)
+            totp_step = _totp_matching_step(account, totp, now)
+            ok = totp_step is not None
+    if not ok or account is None or account.id is None:
+        raise InvalidCredentialsError()
+    values: dict[str, object] = {}
+    if deps.hashing.needs_rehash(account.password_hash):
+        # Hashed before the write transaction, so no writer waits for argon2.
+        values["password_hash"] = await deps.hashing.hash(password)
     async with deps.db.write() as session:
-        if not ok or account is None or account.id is None:
-            await throttle.record_sign_in_failure(
-                session, code_key=code_key, pair_key=pair_key, now=now
-            )
-        else:
-            values: dict[str, object] = {}
-            if deps.hashing.needs_rehash(account.password_hash):
-                values["password_hash"] = await deps.hashing.hash(password)
-            if account.usage == STAFF:
-                values["totp_last_step"] = _totp_step(now)
-            if values:
-                await session.execute(
-                    update(Account).where(Account.id == account.id).values(**values)
-                )
-            await throttle.clear(session, bucket=throttle.SIGN_IN_CODE_IP, key=pair_key)
-            token, expires_at = await sessions.start(
-                session, account_id=account.id, kind=kind, now=now, client_ip=caller.client_ip
-            )
-            return SignedIn(token=token, expires_at=expires_at, account_id=account.id)
-    raise InvalidCredentialsError()
+        if totp_step is not None and not await _use_totp_step(session, account.id, totp_step):
+            raise InvalidCredentialsError()
+        if values:
+            await session.execute(update(Account).where(Account.id == account.id).values(**values))
+        await throttle.forgive_sign_in_attempt(session, hit_id=hit_id, pair_key=pair_key)
+        token, expires_at = await sessions.start(
+            session, account_id=account.id, kind=kind, now=now, client_ip=caller.client_ip
+        )
+    return SignedIn(token=token, expires_at=expires_at, account_id=account.id)
 
 
 def _totp_step(now: datetime) -> int:
     return int(now.timestamp()) // 30
 
 
-def _totp_ok(account: Account, totp: str | None, now: datetime) -> bool:
-    """RFC 6238, one step of drift either way, and a code is never accepted twice."""
+def _totp_matching_step(account: Account, totp: str | None, now: datetime) -> int | None:
+    """RFC 6238: the step whose code `totp` is (one step of drift either way), if unused."""
     if not totp or not account.totp_secret:
-        return False
+        return None
     generator = pyotp.TOTP(account.totp_secret)
     step = _totp_step(now)
     for candidate in (step - 1, step, step + 1):
         if account.totp_last_step is not None and candidate <= account.totp_last_step:
             continue
         if generator.at(candidate * 30) == totp:
-            return True
-    return False
+            return candidate
+    return None
+
+
+async def _use_totp_step(session: AsyncSession, account_id: int, step: int) -> bool:
+    """Record `step` as used unless it (or a later one) already is: of two sign-ins racing
+    with one code only one gets through, and a code of the next step cannot come back."""
+    last = col(Account.totp_last_step)
+    result = await session.execute(
+        update(Account)
+        .where(col(Account.id) == account_id, or_(last.is_(None), last < step))
+        .values(totp_last_step=step)
+    )
+    return cast(CursorResult[Any], result).rowcount == 1
 
 
 async def log_out(deps: Deps, *, caller: Caller) -> None:
@@ -355,7 +370,7 @@ async def change_password(
     problems = Problems()
     if not current_password:
         problems.add("currentPassword", "required")
-    check_password(
+    await check_password(
         problems,
         new_password,
         field="newPassword",
@@ -369,16 +384,15 @@ async def change_password(
     code_key = deps.keyed_hash("code:" + account.access_code)
     pair_key = deps.keyed_hash(f"code:{account.access_code}|ip:{caller.client_ip}")
     now = deps.clock.now()
-    async with deps.db.read() as session:
-        await throttle.check_sign_in(session, code_key=code_key, pair_key=pair_key, now=now)
+    async with deps.db.write() as session:
+        hit_id = await throttle.claim_sign_in_attempt(
+            session, code_key=code_key, pair_key=pair_key, now=now
+        )
     if not await deps.hashing.verify(account.password_hash, current_password):
-        async with deps.db.write() as session:
-            await throttle.record_sign_in_failure(
-                session, code_key=code_key, pair_key=pair_key, now=now
-            )
         raise InvalidInputError([Problem(("currentPassword",), "invalid_current_password")])
     new_hash = await deps.hashing.hash(new_password)
     async with deps.db.write() as session:
+        await throttle.forgive_sign_in_attempt(session, hit_id=hit_id, pair_key=pair_key)
         await set_password(
             deps,
             session,
@@ -406,19 +420,26 @@ async def set_password(
     )
     assert account.id is not None
     await sessions.end_all(session, account_id=account.id, now=now, keep_session_id=keep_session_id)
-    await outbox.enqueue_email(
+    await revoke_tokens(session, account_id=account.id, now=now)
+    await outbox.mail_account(
         session,
-        to=account.email,
+        account=account,
         template="password_changed",
-        language=account.language,
         params={
-            "name": account.name,
             "masked_code": access_codes.masked(account.access_code),
             "at": format_moment(now, account.language),
         },
         now=now,
         public_url=deps.settings.public_url,
-        account_id=account.id,
+    )
+
+
+async def revoke_tokens(session: AsyncSession, *, account_id: int, now: datetime) -> None:
+    """Spend every unused reset and new-code token: a changed credential voids older links."""
+    await session.execute(
+        update(OneTimeToken)
+        .where(col(OneTimeToken.account_id) == account_id, col(OneTimeToken.used_at).is_(None))
+        .values(used_at=now)
     )
 
 

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql.mail.templates import render
+from gql.models.accounts import Account
 from gql.models.outbox import OutboxMessage
 from gql.models.register import Company
 
@@ -16,6 +17,37 @@ from gql.models.register import Company
 def _message_id(public_url: str) -> str:
     host = urlsplit(public_url).hostname or "toegang.localhost"
     return f"<{uuid.uuid4().hex}@{host}>"
+
+
+def _queue(
+    session: AsyncSession,
+    *,
+    channel: str,
+    recipient: str,
+    address: str,
+    template: str,
+    language: str,
+    params: dict[str, object],
+    now: datetime,
+    public_url: str,
+    account_id: int | None,
+) -> OutboxMessage:
+    subject, body = render(template, language, params)
+    message = OutboxMessage(
+        message_id=_message_id(public_url),
+        channel=channel,
+        template=template,
+        language=language,
+        recipient=recipient,
+        address=address,
+        subject=subject,
+        body=body,
+        account_id=account_id,
+        created_at=now,
+        next_attempt_at=now,
+    )
+    session.add(message)
+    return message
 
 
 async def enqueue_email(
@@ -30,21 +62,40 @@ async def enqueue_email(
     account_id: int | None = None,
 ) -> OutboxMessage:
     """Queue an e-mail; it is sent only if the surrounding transaction commits."""
-    subject, body = render(template, language, params)
-    message = OutboxMessage(
-        message_id=_message_id(public_url),
+    return _queue(
+        session,
         channel="EMAIL",
+        recipient=to,
+        address="",
         template=template,
         language=language,
-        recipient=to,
-        subject=subject,
-        body=body,
+        params=params,
+        now=now,
+        public_url=public_url,
         account_id=account_id,
-        created_at=now,
-        next_attempt_at=now,
     )
-    session.add(message)
-    return message
+
+
+async def mail_account(
+    session: AsyncSession,
+    *,
+    account: Account,
+    template: str,
+    params: dict[str, object],
+    now: datetime,
+    public_url: str,
+) -> OutboxMessage:
+    """Queue an e-mail to the account's address, in its language, greeting it by name."""
+    return await enqueue_email(
+        session,
+        to=account.email,
+        template=template,
+        language=account.language,
+        params={"name": account.name, **params},
+        now=now,
+        public_url=public_url,
+        account_id=account.id,
+    )
 
 
 def postal_address_lines(company: Company) -> list[str]:
@@ -73,19 +124,15 @@ async def enqueue_letter(
     account_id: int | None = None,
 ) -> OutboxMessage:
     """Queue a letter to the company's registered address as it is at this moment."""
-    subject, body = render(template, language, params)
-    message = OutboxMessage(
-        message_id=_message_id(public_url),
+    return _queue(
+        session,
         channel="POST",
-        template=template,
-        language=language,
         recipient=addressee,
         address="\n".join(postal_address_lines(company)),
-        subject=subject,
-        body=body,
+        template=template,
+        language=language,
+        params=params,
+        now=now,
+        public_url=public_url,
         account_id=account_id,
-        created_at=now,
-        next_attempt_at=now,
     )
-    session.add(message)
-    return message

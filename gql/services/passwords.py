@@ -21,8 +21,8 @@ MIN_LENGTH = 15
 MAX_LENGTH = 256
 # zxcvbn scores 0-4; below 3 the password follows a pattern guessed early in a breach list.
 MIN_ZXCVBN_SCORE = 3
-# zxcvbn is quadratic in length; beyond this the pattern search adds nothing.
-ZXCVBN_MAX_CHARS = 100
+# zxcvbn is quadratic in length and raises ValueError beyond 72 characters (its max_length).
+ZXCVBN_MAX_CHARS = 72
 
 
 @lru_cache(maxsize=1)
@@ -40,7 +40,7 @@ def _personal_parts(*, email: str, name: str, access_code: str) -> list[str]:
     return [p for p in (_fold(x) for x in parts) if len(p) >= 4]
 
 
-def check_password(
+async def check_password(
     problems: Problems,
     password: str,
     *,
@@ -66,9 +66,18 @@ def check_password(
     if any(part in folded for part in personal):
         problems.add(field, "password_personal")
         return
-    score = zxcvbn(normalized[:ZXCVBN_MAX_CHARS], user_inputs=[email, name, access_code])["score"]
-    if score < MIN_ZXCVBN_SCORE:
+    # zxcvbn's pattern search costs milliseconds of CPU: keep it off the event loop.
+    result = await anyio.to_thread.run_sync(
+        lambda: zxcvbn(normalized[:ZXCVBN_MAX_CHARS], user_inputs=[email, name, access_code])
+    )
+    if result["score"] < MIN_ZXCVBN_SCORE:
         problems.add(field, "password_predictable")
+
+
+def _for_hashing(password: str) -> str:
+    # NIST SP 800-63B-4: normalize (NFKC) before hashing, so the same password typed as
+    # composed or decomposed characters (é vs e + ◌́) is the same password.
+    return unicodedata.normalize("NFKC", password)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,14 +107,16 @@ class PasswordHashing:
     async def hash(self, password: str) -> str:
         """A new argon2id hash of the password."""
         self.hashes += 1
-        return await anyio.to_thread.run_sync(self._hasher.hash, password, limiter=self._limiter)
+        return await anyio.to_thread.run_sync(
+            self._hasher.hash, _for_hashing(password), limiter=self._limiter
+        )
 
     async def verify(self, password_hash: str, password: str) -> bool:
         """Whether the password matches; costs one hash computation either way."""
         with self._lock:
             self.verifications += 1
         return await anyio.to_thread.run_sync(
-            self._verify_sync, password_hash, password, limiter=self._limiter
+            self._verify_sync, password_hash, _for_hashing(password), limiter=self._limiter
         )
 
     def _verify_sync(self, password_hash: str, password: str) -> bool:
@@ -117,9 +128,15 @@ class PasswordHashing:
     def needs_rehash(self, password_hash: str) -> bool:
         return self._hasher.check_needs_rehash(password_hash)
 
+    async def prepare(self) -> None:
+        """Make the dummy hash at start-up, so the first unknown code costs no extra hash."""
+        if self._dummy_hash is None:
+            self._dummy_hash = await anyio.to_thread.run_sync(
+                self._hasher.hash, secrets.token_urlsafe(24), limiter=self._limiter
+            )
+
     async def verify_dummy(self, password: str) -> None:
         """Spend the same work as a real verification, for an unknown access code."""
-        if self._dummy_hash is None:
-            self._dummy_hash = await self.hash(secrets.token_urlsafe(24))
-            self.hashes -= 1
+        await self.prepare()
+        assert self._dummy_hash is not None
         await self.verify(self._dummy_hash, password)

@@ -17,6 +17,7 @@ from gql.services.accounts import (
     PRIVATE,
     format_moment,
     new_unique_code,
+    revoke_tokens,
     set_password,
 )
 from gql.services.deps import Caller, Deps, sha256_hex
@@ -80,8 +81,32 @@ async def _mail_throttle(deps: Deps, session: AsyncSession, caller: Caller, targ
     )
 
 
-def _link(deps: Deps, path: str, token: str) -> str:
-    return f"{deps.settings.public_url}/{path}#token={token}"
+# Per purpose: the mail template and the path of the link in it.
+_TOKEN_MAILS = {
+    RESET: ("password_reset", "wachtwoord-herstellen"),
+    NEW_CODE: ("new_access_code_confirm", "nieuwe-toegangscode"),
+}
+
+
+async def _send_token(
+    deps: Deps, session: AsyncSession, *, account: Account, purpose: str, now: datetime
+) -> None:
+    """Issue a token and mail its link; the link carries the token after '#', never logged."""
+    assert account.id is not None
+    token = await _issue_token(session, account_id=account.id, purpose=purpose, now=now)
+    template, path = _TOKEN_MAILS[purpose]
+    await outbox.mail_account(
+        session,
+        account=account,
+        template=template,
+        params={
+            "token": token,
+            "link": f"{deps.settings.public_url}/{path}#token={token}",
+            "minutes": int(TOKEN_LIFETIME.total_seconds() // 60),
+        },
+        now=now,
+        public_url=deps.settings.public_url,
+    )
 
 
 async def request_password_reset(deps: Deps, *, caller: Caller, access_code: str) -> None:
@@ -96,27 +121,17 @@ async def request_password_reset(deps: Deps, *, caller: Caller, access_code: str
         await _mail_throttle(deps, session, caller, "reset:" + code)
         account = (
             await session.execute(
-                select(Account).where(Account.access_code == code, Account.active.is_(True))  # type: ignore[attr-defined]
+                select(Account).where(
+                    Account.access_code == code,
+                    Account.active.is_(True),  # type: ignore[attr-defined]
+                    # Staff are managed from the command line only.
+                    Account.usage != "STAFF",
+                )
             )
         ).scalar_one_or_none()
         if account is None or account.id is None:
             return
-        token = await _issue_token(session, account_id=account.id, purpose=RESET, now=now)
-        await outbox.enqueue_email(
-            session,
-            to=account.email,
-            template="password_reset",
-            language=account.language,
-            params={
-                "name": account.name,
-                "token": token,
-                "link": _link(deps, "wachtwoord-herstellen", token),
-                "minutes": int(TOKEN_LIFETIME.total_seconds() // 60),
-            },
-            now=now,
-            public_url=deps.settings.public_url,
-            account_id=account.id,
-        )
+        await _send_token(deps, session, account=account, purpose=RESET, now=now)
 
 
 async def reset_password(deps: Deps, *, caller: Caller, token: str, new_password: str) -> None:
@@ -138,7 +153,7 @@ async def reset_password(deps: Deps, *, caller: Caller, token: str, new_password
     if row is None:
         raise InvalidTokenError(field_path=("token",))
     problems = Problems()
-    check_password(
+    await check_password(
         problems,
         new_password,
         field="newPassword",
@@ -181,23 +196,7 @@ async def request_new_access_code(
         else:
             query = query.where(Account.usage == PRIVATE)
         for account in (await session.execute(query)).scalars():
-            assert account.id is not None
-            token = await _issue_token(session, account_id=account.id, purpose=NEW_CODE, now=now)
-            await outbox.enqueue_email(
-                session,
-                to=account.email,
-                template="new_access_code_confirm",
-                language=account.language,
-                params={
-                    "name": account.name,
-                    "token": token,
-                    "link": _link(deps, "nieuwe-toegangscode", token),
-                    "minutes": int(TOKEN_LIFETIME.total_seconds() // 60),
-                },
-                now=now,
-                public_url=deps.settings.public_url,
-                account_id=account.id,
-            )
+            await _send_token(deps, session, account=account, purpose=NEW_CODE, now=now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,23 +215,27 @@ async def confirm_new_access_code(deps: Deps, *, caller: Caller, token: str) -> 
             update(Account).where(Account.id == account.id).values(access_code=code)
         )
         await sessions.end_all(session, account_id=account.id, now=now)
+        await revoke_tokens(session, account_id=account.id, now=now)
         channel = await deliver_access_code(deps, session, account=account, code=code, now=now)
-        if channel == "POST":
-            await outbox.enqueue_email(
-                session,
-                to=account.email,
-                template="access_code_changed",
-                language=account.language,
-                params={
-                    "name": account.name,
-                    "at": format_moment(now, account.language),
-                    "channel_text": "per post" if account.language == "nl" else "by post",
-                },
-                now=now,
-                public_url=deps.settings.public_url,
-                account_id=account.id,
-            )
+        # Every change of access code is confirmed with a "was this you?" (SPEC §3.1).
+        await outbox.mail_account(
+            session,
+            account=account,
+            template="access_code_changed",
+            params={
+                "at": format_moment(now, account.language),
+                "channel_text": _CHANNEL_TEXT[channel][account.language == "en"],
+            },
+            now=now,
+            public_url=deps.settings.public_url,
+        )
         return NewCodeOutcome(channel)
+
+
+_CHANNEL_TEXT = {
+    "POST": ("per post", "by post"),
+    "EMAIL": ("in een aparte e-mail", "in a separate e-mail"),
+}
 
 
 async def deliver_access_code(
@@ -258,15 +261,13 @@ async def deliver_access_code(
             account_id=account.id,
         )
         return "POST"
-    await outbox.enqueue_email(
+    await outbox.mail_account(
         session,
-        to=account.email,
+        account=account,
         template="access_code_issued",
-        language=account.language,
-        params={"name": account.name, "access_code": access_codes.display(code)},
+        params={"access_code": access_codes.display(code)},
         now=now,
         public_url=deps.settings.public_url,
-        account_id=account.id,
     )
     return "EMAIL"
 

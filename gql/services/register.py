@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from gql.models.register import Company
 from gql.services import audit
@@ -12,12 +13,21 @@ from gql.services.deps import Caller, Deps
 from gql.services.errors import NotFoundError, Problems
 from gql.services.validation import kvk_number_field, postal_code_field, text_field
 
+_company = Company.__table__  # type: ignore[attr-defined]
+_COMPANIES = select(_company).where(
+    _company.c.kvk_number.in_(bindparam("kvk_numbers", expanding=True))
+)
 
-async def get_companies(deps: Deps, *, kvk_numbers: list[str]) -> dict[str, Company]:
-    """Companies by KVK number, in one query (for DataLoaders)."""
-    async with deps.db.read() as session:
-        rows = await session.execute(select(Company).where(Company.kvk_number.in_(kvk_numbers)))  # type: ignore[attr-defined]
-        return {c.kvk_number: c for c in rows.scalars()}
+
+async def get_companies(deps: Deps, *, kvk_numbers: list[str]) -> dict[str, Any]:
+    """Companies by KVK number in one query (for DataLoaders).
+
+    Rows, not ORM objects: they carry the model's attribute names and cost far less on the
+    hot read path (measured in bench/).
+    """
+    async with deps.db.engine.connect() as conn:
+        rows = (await conn.execute(_COMPANIES, {"kvk_numbers": kvk_numbers})).all()
+    return {row.kvk_number: row for row in rows}
 
 
 @dataclass(frozen=True, slots=True)

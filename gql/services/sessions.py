@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql.db import Database
@@ -20,11 +20,23 @@ TOUCH_INTERVAL = timedelta(seconds=60)
 
 
 @dataclass(frozen=True, slots=True)
+class SessionAccount:
+    """The account's own columns, read with its session: `viewer` needs no second query."""
+
+    access_code: str
+    name: str
+    email: str
+    kvk_number: str | None
+    is_main_user: bool
+
+
+@dataclass(frozen=True, slots=True)
 class SessionInfo:
     session_id: int
     account_id: int
     usage: str
     expires_at: datetime
+    account: SessionAccount
 
 
 async def start(
@@ -45,32 +57,39 @@ async def start(
     return token, now + ABSOLUTE_TIMEOUT
 
 
+# Built once: the session with its account's columns, if neither ended nor deactivated.
+_LOOKUP = (
+    select(
+        AuthSession.id,
+        AuthSession.account_id,
+        AuthSession.created_at,
+        AuthSession.last_seen_at,
+        Account.usage,
+        Account.access_code,
+        Account.name,
+        Account.email,
+        Account.kvk_number,
+        Account.is_main_user,
+    )
+    .join(Account, Account.id == AuthSession.account_id)
+    .where(
+        AuthSession.token_hash == bindparam("token_hash"),
+        AuthSession.ended_at.is_(None),  # type: ignore[union-attr]
+        Account.active.is_(True),  # type: ignore[attr-defined]
+    )
+)
+
+
 async def resolve(db: Database, *, token: str, now: datetime) -> SessionInfo | None:
     """The live session for `token`, or None when unknown, ended, idle or too old."""
     if not token or len(token) > 100:
         return None
-    token_hash = sha256_hex(token)
-    async with db.read() as session:
-        row = (
-            await session.execute(
-                select(
-                    AuthSession.id,
-                    AuthSession.account_id,
-                    AuthSession.created_at,
-                    AuthSession.last_seen_at,
-                    Account.usage,
-                )
-                .join(Account, Account.id == AuthSession.account_id)
-                .where(
-                    AuthSession.token_hash == token_hash,
-                    AuthSession.ended_at.is_(None),  # type: ignore[union-attr]
-                    Account.active.is_(True),  # type: ignore[attr-defined]
-                )
-            )
-        ).first()
+    # A plain connection, not an ORM session: this runs on every signed-in request.
+    async with db.engine.connect() as conn:
+        row = (await conn.execute(_LOOKUP, {"token_hash": sha256_hex(token)})).first()
     if row is None:
         return None
-    session_id, account_id, created_at, last_seen_at, usage = row
+    session_id, account_id, created_at, last_seen_at, usage = row[:5]
     if now >= created_at + ABSOLUTE_TIMEOUT or now >= last_seen_at + IDLE_TIMEOUT:
         return None
     if now - last_seen_at >= TOUCH_INTERVAL:
@@ -79,7 +98,7 @@ async def resolve(db: Database, *, token: str, now: datetime) -> SessionInfo | N
                 update(AuthSession).where(AuthSession.id == session_id).values(last_seen_at=now)
             )
     expires_at = min(created_at + ABSOLUTE_TIMEOUT, now + IDLE_TIMEOUT)
-    return SessionInfo(session_id, account_id, usage, expires_at)
+    return SessionInfo(session_id, account_id, usage, expires_at, SessionAccount(*row[5:]))
 
 
 async def end(session: AsyncSession, *, session_id: int, now: datetime) -> None:

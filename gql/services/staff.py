@@ -77,7 +77,9 @@ async def _pending(session: AsyncSession, request_id: int) -> tuple[AccessCodeRe
         raise NotFoundError(field_path=("requestId",))
     if req.status != "PENDING":
         raise InvalidStateError(field_path=("requestId",))
-    company = await session.get(Company, req.kvk_number)
+    # Locked too: approvals for one organisation run one at a time, so two at once cannot
+    # both become its main user or both sign its first mandate (PostgreSQL, READ COMMITTED).
+    company = await session.get(Company, req.kvk_number, with_for_update=True)
     assert company is not None
     return req, company
 
@@ -159,13 +161,11 @@ async def _adopt_mandate(
         account_holder=req.mandate_account_holder,
         now=now,
     )
-    await outbox.enqueue_email(
+    await outbox.mail_account(
         session,
-        to=account.email,
+        account=account,
         template="payment_method_changed",
-        language=account.language,
         params={
-            "name": account.name,
             "holder_text": company.name,
             "iban_masked": payments.mask_iban(mandate.iban),
             "reference": mandate.reference,
@@ -173,7 +173,6 @@ async def _adopt_mandate(
         },
         now=now,
         public_url=deps.settings.public_url,
-        account_id=account.id,
     )
 
 
@@ -232,7 +231,7 @@ async def create_staff(
     problems = Problems()
     clean_name = text_field(problems, "name", name, maximum=200)
     clean_email = email_field(problems, "email", email)
-    check_password(problems, password, field="password", email=clean_email, name=clean_name)
+    await check_password(problems, password, field="password", email=clean_email, name=clean_name)
     problems.raise_if_any()
     password_hash = await deps.hashing.hash(password)
     now = deps.clock.now()

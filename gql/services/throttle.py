@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from gql.models.security import ThrottleHit
 from gql.services.errors import RateLimitedError
@@ -31,7 +32,10 @@ async def _window(
     row = (
         await session.execute(
             select(func.count(), func.min(ThrottleHit.at), func.max(ThrottleHit.at)).where(
-                ThrottleHit.bucket == bucket, ThrottleHit.key == key, ThrottleHit.at >= since
+                ThrottleHit.bucket == bucket,
+                ThrottleHit.key == key,
+                # Strictly after: at `first + HOUR` (the retryAfter we give) the first hit is out.
+                ThrottleHit.at > since,
             )
         )
     ).one()
@@ -68,11 +72,33 @@ async def check_sign_in(
         raise RateLimitedError(retry_after=first + HOUR)
 
 
-async def record_sign_in_failure(
+async def claim_sign_in_attempt(
     session: AsyncSession, *, code_key: str, pair_key: str, now: datetime
-) -> None:
-    await record(session, bucket=SIGN_IN_CODE_IP, key=pair_key, now=now)
-    await record(session, bucket=SIGN_IN_CODE, key=code_key, now=now)
+) -> int:
+    """Check, then count this attempt as a failure before any hash is computed.
+
+    Check and count share one write transaction (serialized per code), so concurrent
+    guesses see each other and cannot all slip past the delays and the hourly cap. A
+    success takes the count back with `forgive_sign_in_attempt`. Returns the hit's id.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        # SQLite's BEGIN IMMEDIATE already serializes writers; PostgreSQL needs a lock.
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": int(code_key[:15], 16)}
+        )
+    await check_sign_in(session, code_key=code_key, pair_key=pair_key, now=now)
+    hit = ThrottleHit(bucket=SIGN_IN_CODE, key=code_key, at=now)
+    session.add(ThrottleHit(bucket=SIGN_IN_CODE_IP, key=pair_key, at=now))
+    session.add(hit)
+    await session.flush()
+    assert hit.id is not None
+    return hit.id
+
+
+async def forgive_sign_in_attempt(session: AsyncSession, *, hit_id: int, pair_key: str) -> None:
+    """A success: its attempt was no failure, and this code starts afresh from this address."""
+    await session.execute(delete(ThrottleHit).where(col(ThrottleHit.id) == hit_id))
+    await clear(session, bucket=SIGN_IN_CODE_IP, key=pair_key)
 
 
 async def hit_mail_limits(
