@@ -1,4 +1,5 @@
-"""The `toegang` command: serve, worker, migrate, seed-demo, create-staff, export-schema."""
+"""The `toegang` command: serve, worker, migrate, seed-demo, create-staff, export-schema,
+export-trusted-documents."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import getpass
 import signal
 import sys
 import time
+from pathlib import Path
 
 import pyotp
 
+from gql import contract
 from gql.settings import Settings, SettingsError
 
 
@@ -157,6 +160,11 @@ def cmd_export_schema(args: argparse.Namespace) -> None:
     sys.stdout.write(schema.as_str().rstrip("\n") + "\n")
 
 
+def cmd_export_trusted_documents(args: argparse.Namespace) -> None:
+    count = contract.write_manifest(args.operations, args.output)
+    print(f"toegang: {count} trusted documents written to {args.output}")
+
+
 def cmd_measure_hash(args: argparse.Namespace) -> None:
     from argon2 import PasswordHasher, Type
 
@@ -190,6 +198,13 @@ def main(argv: list[str] | None = None) -> None:
     sub.add_parser("export-schema", help="print the GraphQL SDL").set_defaults(
         func=cmd_export_schema
     )
+    trusted = sub.add_parser(
+        "export-trusted-documents",
+        help="write the trusted-documents manifest (sha256 id -> document) from the operations",
+    )
+    trusted.add_argument("--operations", type=Path, default=contract.OPERATIONS)
+    trusted.add_argument("--output", type=Path, default=contract.MANIFEST)
+    trusted.set_defaults(func=cmd_export_trusted_documents)
     sub.add_parser(
         "measure-hash", help="time argon2id parameter sets on this machine"
     ).set_defaults(func=cmd_measure_hash)

@@ -13,6 +13,7 @@ import logging
 import re
 import uuid
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -34,7 +35,8 @@ log = logging.getLogger("toegang.http")
 
 JSON = "application/json"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
-_SUGGESTION = re.compile(r"\s*Did you mean .*\?$")
+# Also inside a message: a variable error goes on after it ("... Did you mean 'x'? Found: ...").
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 GET_ONLY = frozenset({OperationType.QUERY})
 POST_ALLOWED = frozenset({OperationType.QUERY, OperationType.MUTATION})
 
@@ -62,6 +64,7 @@ def client_ip(request: Request, trusted_proxies: tuple[str, ...]) -> str:
     return hops[0] if hops else peer
 
 
+@lru_cache(maxsize=64)
 def _wants_graphql_response(accept: str) -> bool:
     """Whether to answer application/graphql-response+json (the newer media type)."""
     if not accept:
@@ -83,6 +86,7 @@ def _wants_graphql_response(accept: str) -> bool:
     return best is not None and best[1] == GRAPHQL_RESPONSE and best[0] > 0
 
 
+@lru_cache(maxsize=64)
 def _accepts_any(accept: str) -> bool:
     if not accept:
         return True
@@ -106,6 +110,8 @@ class GraphQLEndpoint:
         self.schema = schema
         self.deps = deps
         self.settings: Settings = deps.settings
+        # Settings are frozen: the cookie's name (a parse of public_url) is worked out once.
+        self.cookie_name = self.settings.session_cookie_name
         self.graphiql_html = graphiql_html
         self.trusted = trusted_documents or {}
         self.trusted_texts = frozenset(self.trusted.values())
@@ -115,11 +121,12 @@ class GraphQLEndpoint:
     def _json(
         self, payload: Any, status: int, media: str, headers: dict[str, str] | None = None
     ) -> Response:
-        response = Response(orjson.dumps(payload), status_code=status, media_type=media)
-        response.headers["cache-control"] = "no-store"
-        for k, v in (headers or {}).items():
-            response.headers[k] = v
-        return response
+        return Response(
+            orjson.dumps(payload),
+            status_code=status,
+            media_type=media,
+            headers={"cache-control": "no-store", **(headers or {})},
+        )
 
     def _request_error(
         self,
@@ -234,6 +241,9 @@ class GraphQLEndpoint:
             return self._request_error("variables must be a JSON object.", 400, media)
         if operation_name is not None and not isinstance(operation_name, str):
             return self._request_error("operationName must be a string.", 400, media)
+        extensions = body.get("extensions")
+        if extensions is not None and not isinstance(extensions, dict):
+            return self._request_error("extensions must be a JSON object.", 400, media)
         context = await self._context(request, language)
         try:
             async with asyncio.timeout(self.settings.execution_timeout_seconds):
@@ -267,9 +277,12 @@ class GraphQLEndpoint:
         payload: dict[str, Any] = {}
         if result.errors:
             payload["errors"] = [self._format_error(e) for e in result.errors]
-        if result.data is not None or not result.errors:
+        # A field error that nulls a non-null root (UNAUTHENTICATED on `staff`, on a mutation)
+        # still executed: `data: null` and 200. Errors without a path never executed (parse,
+        # validation, coercion): no `data` at all.
+        executed = any(e.path is not None for e in result.errors or [])
+        if result.data is not None or executed or not result.errors:
             payload["data"] = result.data
-        # No data at all means the request never executed (parse, validation, coercion).
         status = 400 if media == GRAPHQL_RESPONSE and "data" not in payload else 200
         response = self._json(payload, status, media)
         self._apply_cookies(response, context)
@@ -277,7 +290,7 @@ class GraphQLEndpoint:
 
     def _format_error(self, error: GraphQLError) -> dict[str, Any]:
         formatted = dict(error.formatted)
-        if self.settings.is_production and error.original_error is None:
+        if self.settings.is_production:
             formatted["message"] = _SUGGESTION.sub("", str(formatted["message"]))
         return formatted
 
@@ -289,7 +302,7 @@ class GraphQLEndpoint:
         if auth[:7].lower() == "bearer ":
             token = auth[7:].strip()
         else:
-            token = request.cookies.get(self.settings.session_cookie_name)
+            token = request.cookies.get(self.cookie_name)
         info = (
             await sessions.resolve(self.deps.db, token=token, now=self.deps.clock.now())
             if token
@@ -308,7 +321,7 @@ class GraphQLEndpoint:
         )
 
     def _apply_cookies(self, response: Response, context: Context) -> None:
-        name = self.settings.session_cookie_name
+        name = self.cookie_name
         for change in context.cookie_changes:
             if change.token is None:
                 response.delete_cookie(

@@ -1,0 +1,616 @@
+"""frontend-contract/: the schema, the operations, their TypeScript types and the trusted documents.
+
+The committed files must be what the code builds; every operation must be valid and must work
+against a real server; trusted-documents mode must run the manifest's documents and nothing else.
+"""
+
+from __future__ import annotations
+
+import email
+import re
+import subprocess
+import time
+from collections.abc import AsyncIterator, Iterator
+from email.message import EmailMessage
+from email.policy import default as default_policy
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pyotp
+import pytest
+from asgi_lifespan import LifespanManager
+from graphql import (
+    FragmentDefinitionNode,
+    OperationDefinitionNode,
+    build_schema,
+    parse,
+    print_ast,
+    validate,
+)
+from starlette.applications import Starlette
+
+from gql import contract
+from gql.app import create_app
+from gql.cli import main
+from gql.clock import FrozenClock
+from gql.schema.root import build_schema as build_strawberry_schema
+from gql.schema.root import schema
+from tests.conftest import http_client, make_settings, outbox
+from tests.live import (
+    ACCESS_CODE,
+    LiveServer,
+    free_port,
+    live_server,
+    run_toegang,
+    server_env,
+)
+
+FRONTEND = Path(__file__).resolve().parent.parent / "frontend-contract"
+OPERATIONS = FRONTEND / "operations"
+SCHEMA_FILE = FRONTEND / "schema.graphql"
+GENERATED = FRONTEND / "generated" / "operations.ts"
+NODE_MODULES = FRONTEND / "node_modules"
+
+INTROSPECTION = "{ __schema { types { name } } }"
+TYPE_INTROSPECTION = '{ __type(name: "Viewer") { name } }'
+AD_HOC_VIEWER = "query { viewer { id } }"
+
+# The demo register (gql/demo.py): 90000002 has no direct-debit mandate yet, 90000003 has a
+# postal address.
+BIKES_KVK = "90000002"
+BIKES_EMAIL = "fietsen@vandijk.example"
+FOUNDATION_KVK = "90000003"
+
+FIRST_PASSWORD = "een lange zin als wachtwoord 42"
+SECOND_PASSWORD = "nog een andere lange zin voor later"
+THIRD_PASSWORD = "de derde zin die ik als wachtwoord kies"
+STAFF_PASSWORD = "een lange zin voor het back office"
+
+
+def operation_files() -> list[Path]:
+    return sorted(OPERATIONS.glob("*.graphql"))
+
+
+def document(name: str) -> str:
+    """The exact text of operations/<name>.graphql, as a client sends it."""
+    return (OPERATIONS / f"{name}.graphql").read_bytes().decode("utf-8")
+
+
+def require_node_modules() -> None:
+    assert (NODE_MODULES / ".package-lock.json").exists(), (
+        "frontend-contract/node_modules is missing: run "
+        "`cd frontend-contract && npm ci --no-audit --no-fund` (make test does)"
+    )
+
+
+# -- the committed files are what the code builds ---------------------------------------------
+
+
+def test_schema_graphql_is_exactly_what_the_code_builds() -> None:
+    # given
+    built = schema.as_str().rstrip("\n") + "\n"
+    # when
+    committed = SCHEMA_FILE.read_text()
+    # then
+    assert committed == built, (
+        "frontend-contract/schema.graphql is stale: run "
+        "`.venv/bin/toegang export-schema > frontend-contract/schema.graphql`"
+    )
+
+
+def test_every_operation_is_one_named_operation_that_is_valid_against_the_schema() -> None:
+    # given
+    sdl = build_schema(SCHEMA_FILE.read_text())
+    files = operation_files()
+    # when
+    problems: dict[str, list[str]] = {}
+    for path in files:
+        parsed = parse(path.read_text())
+        operations = [d for d in parsed.definitions if isinstance(d, OperationDefinitionNode)]
+        found = [str(e) for e in validate(sdl, parsed)]
+        if len(operations) != 1 or operations[0].name is None:
+            found.append("needs exactly one operation, and it must be named")
+        elif operations[0].name.value != path.stem:
+            found.append(f"the operation is named {operations[0].name.value}, the file {path.name}")
+        if found:
+            problems[path.name] = found
+    # then
+    assert len(files) >= 16
+    assert problems == {}
+
+
+def test_a_fragment_repeated_in_several_operations_is_the_same_everywhere() -> None:
+    # given: each file is self-contained, so a shared fragment (ErrorFields) is repeated
+    printed: dict[str, set[str]] = {}
+    # when
+    for path in operation_files():
+        for definition in parse(path.read_text()).definitions:
+            if isinstance(definition, FragmentDefinitionNode):
+                printed.setdefault(definition.name.value, set()).add(print_ast(definition))
+    # then
+    assert "ErrorFields" in printed
+    assert {name: len(texts) for name, texts in printed.items() if len(texts) > 1} == {}
+
+
+def test_the_trusted_documents_manifest_is_exactly_what_the_operations_give() -> None:
+    # given
+    built = contract.render_manifest(contract.build_manifest(OPERATIONS))
+    # when
+    committed = contract.MANIFEST.read_bytes()
+    # then
+    assert committed == built, (
+        "gql/data/trusted-documents.json is stale: run `.venv/bin/toegang export-trusted-documents`"
+    )
+    manifest = contract.build_manifest(OPERATIONS)
+    assert len(manifest) == len(operation_files())
+    for doc_id, text in manifest.items():
+        assert re.fullmatch(r"sha256:[0-9a-f]{64}", doc_id)
+        assert contract.document_id(text) == doc_id
+
+
+def test_toegang_export_trusted_documents_writes_the_committed_manifest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given
+    target = tmp_path / "trusted-documents.json"
+    # when
+    main(["export-trusted-documents", "--output", str(target)])
+    # then
+    assert target.read_bytes() == contract.MANIFEST.read_bytes()
+    assert f"{len(operation_files())} trusted documents written" in capsys.readouterr().out
+
+
+def test_the_committed_typescript_types_are_exactly_what_codegen_makes(tmp_path: Path) -> None:
+    # given
+    require_node_modules()
+    fresh = tmp_path / "operations.ts"
+    # when
+    done = subprocess.run(
+        ["node", "scripts/codegen.mjs", str(fresh)],
+        cwd=FRONTEND,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    # then
+    assert done.returncode == 0, done.stderr
+    assert GENERATED.read_text() == fresh.read_text(), (
+        "frontend-contract/generated/operations.ts is stale: run "
+        "`cd frontend-contract && npm run codegen`"
+    )
+    for path in operation_files():
+        [operation] = [
+            d for d in parse(path.read_text()).definitions if isinstance(d, OperationDefinitionNode)
+        ]
+        kind = operation.operation.value.capitalize()
+        assert f"export type {path.stem}{kind} = " in fresh.read_text()
+        assert f"export type {path.stem}{kind}Variables = " in fresh.read_text()
+
+
+# -- trusted-documents mode -------------------------------------------------------------------
+
+
+@pytest.fixture
+async def trusted_app(
+    sqlite_url: str, tmp_path: Path, clock: FrozenClock
+) -> AsyncIterator[Starlette]:
+    settings = make_settings(sqlite_url, tmp_path / "data", trusted_documents_only=True)
+    application = create_app(settings, clock=clock)
+    async with LifespanManager(application):
+        yield application
+
+
+@pytest.fixture
+async def trusted_client(trusted_app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    async with http_client(trusted_app) as c:
+        yield c
+
+
+@pytest.fixture
+async def default_app(
+    sqlite_url: str, tmp_path: Path, clock: FrozenClock
+) -> AsyncIterator[Starlette]:
+    application = create_app(make_settings(sqlite_url, tmp_path / "data"), clock=clock)
+    async with LifespanManager(application):
+        yield application
+
+
+async def test_trusted_documents_mode_runs_a_manifest_document_sent_by_its_id(
+    trusted_client: httpx.AsyncClient,
+) -> None:
+    # given
+    doc_id = contract.document_id(document("Node"))
+    # when
+    response = await trusted_client.post(
+        "/graphql", json={"documentId": doc_id, "variables": {"id": "Vmlld2VyOjE="}}
+    )
+    # then
+    assert response.status_code == 200, response.text
+    assert response.json() == {"data": {"node": None}}
+
+
+async def test_trusted_documents_mode_runs_the_identical_text_of_a_manifest_document(
+    trusted_client: httpx.AsyncClient,
+) -> None:
+    # given
+    text = document("Viewer")
+    # when
+    response = await trusted_client.post("/graphql", json={"query": text, "variables": {}})
+    # then
+    assert response.status_code == 200, response.text
+    assert response.json() == {"data": {"viewer": None}}
+
+
+async def test_trusted_documents_mode_refuses_an_unknown_text_before_it_runs(
+    trusted_app: Starlette, trusted_client: httpx.AsyncClient
+) -> None:
+    # given: a known mutation with one space more is an unknown document
+    text = document("RequestPasswordReset").replace("{", " {", 1)
+    variables = {"input": {"accessCode": "DEMA-PRVT-2345"}}
+    # when
+    response = await trusted_client.post(
+        "/graphql",
+        json={"query": text, "variables": variables},
+        headers={"accept": "application/graphql-response+json"},
+    )
+    # then
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/graphql-response+json")
+    body = response.json()
+    assert "data" not in body
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+    assert "only trusted documents" in error["message"]
+    assert await outbox(trusted_app) == []
+
+
+async def test_trusted_documents_mode_refuses_an_unknown_document_id(
+    trusted_client: httpx.AsyncClient,
+) -> None:
+    # given
+    unknown = contract.document_id("query Unknown { viewer { id } }")
+    # when
+    response = await trusted_client.post("/graphql", json={"documentId": unknown})
+    # then
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+    assert error["message"].startswith("Unknown documentId")
+
+
+async def test_trusted_documents_mode_refuses_introspection_and_ad_hoc_queries(
+    trusted_client: httpx.AsyncClient,
+) -> None:
+    # given
+    documents = [INTROSPECTION, TYPE_INTROSPECTION, AD_HOC_VIEWER]
+    # when
+    responses = [await trusted_client.post("/graphql", json={"query": d}) for d in documents]
+    # then
+    for response in responses:
+        assert response.status_code == 400
+        assert "data" not in response.json()
+        assert response.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+
+
+def test_the_trusted_documents_schema_refuses_introspection_even_for_a_trusted_text() -> None:
+    # given: the schema trusted-documents mode runs on, asked directly
+    locked = build_strawberry_schema(introspection=False)
+    # when
+    schema_result = locked.execute_sync(INTROSPECTION)
+    type_result = locked.execute_sync(TYPE_INTROSPECTION)
+    typename_result = locked.execute_sync("{ __typename }")
+    # then
+    assert schema_result.data is None and schema_result.errors
+    assert "introspection has been disabled" in schema_result.errors[0].message
+    assert type_result.data is None and type_result.errors
+    assert typename_result.errors is None and typename_result.data == {"__typename": "Query"}
+
+
+async def test_trusted_documents_mode_serves_no_graphiql(
+    trusted_client: httpx.AsyncClient,
+) -> None:
+    # when
+    page = await trusted_client.get("/graphql", headers={"accept": "text/html"})
+    assets = await trusted_client.get("/graphiql-assets/index.html")
+    # then
+    # Only text/html is acceptable and there is no GraphiQL: 406, a JSON error.
+    assert page.status_code == 406
+    assert page.headers["content-type"].startswith("application/json")
+    assert assets.status_code == 404
+
+
+async def test_the_default_mode_allows_introspection_and_serves_graphiql(
+    default_app: Starlette,
+) -> None:
+    # given
+    async with http_client(default_app) as client:
+        # when
+        introspection = await client.post("/graphql", json={"query": INTROSPECTION})
+        page = await client.get("/graphql", headers={"accept": "text/html"})
+        by_id = await client.post(
+            "/graphql", json={"documentId": contract.document_id(document("Viewer"))}
+        )
+    # then
+    assert introspection.status_code == 200
+    names = {t["name"] for t in introspection.json()["data"]["__schema"]["types"]}
+    assert {"Viewer", "Error", "InvalidInput"} <= names
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert by_id.json() == {"data": {"viewer": None}}
+
+
+# -- every operation against a live server ----------------------------------------------------
+
+
+class Scenario:
+    """Runs the operations of frontend-contract/operations by their trusted-document id."""
+
+    def __init__(self, server: LiveServer) -> None:
+        self.server = server
+        self.ran: set[str] = set()
+        self.ids = {
+            path.stem: contract.document_id(document(path.stem)) for path in operation_files()
+        }
+
+    def run(
+        self,
+        client: httpx.Client,
+        name: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        response = client.post(
+            "/graphql",
+            json={"documentId": self.ids[name], "variables": variables or {}},
+            headers={"accept": "application/graphql-response+json", **(headers or {})},
+        )
+        assert response.status_code == 200, f"{name}: {response.text}"
+        body: dict[str, Any] = response.json()
+        assert "errors" not in body, f"{name}: {body}"
+        self.ran.add(name)
+        data: dict[str, Any] = body["data"]
+        return data
+
+
+class MailFolder:
+    """The .eml files the server writes to TOEGANG_DATA_DIR/mail when no SMTP host is set."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.seen: set[Path] = set()
+
+    def next_to(self, recipient: str, subject: str, *, timeout: float = 15.0) -> str:
+        """The body of the next mail (not returned before) to `recipient` with `subject`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for path in sorted(self.folder.glob("*.eml")) if self.folder.exists() else []:
+                if path in self.seen:
+                    continue
+                message = email.message_from_bytes(path.read_bytes(), policy=default_policy)
+                assert isinstance(message, EmailMessage)
+                if message["To"] == recipient and message["Subject"] == subject:
+                    self.seen.add(path)
+                    part = message.get_body(("plain",))
+                    assert part is not None
+                    return str(part.get_content())
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no mail {subject!r} to {recipient} in {self.folder}")
+            time.sleep(0.05)
+
+
+def code_in(text: str) -> str:
+    found = ACCESS_CODE.search(text)
+    assert found, text
+    return found.group(0)
+
+
+def token_in(text: str) -> str:
+    found = re.search(r"^Code: (\S+)\r?$", text, re.MULTILINE)
+    assert found, text
+    return found.group(1)
+
+
+@pytest.fixture
+def contract_env(sqlite_url: str, tmp_path: Path) -> dict[str, str]:
+    # No SMTP host: mail goes to data/mail as .eml files. Trusted-documents mode: the scenario
+    # proves that the manifest alone carries a client through every flow.
+    return server_env(
+        database_url=sqlite_url,
+        data_dir=tmp_path / "data",
+        port=free_port(),
+        TOEGANG_TRUSTED_DOCUMENTS_ONLY="1",
+    )
+
+
+@pytest.fixture
+def contract_server(contract_env: dict[str, str], tmp_path: Path) -> Iterator[LiveServer]:
+    run_toegang(["seed-demo"], contract_env)
+    with live_server(contract_env, log_path=tmp_path / "server.log") as running:
+        yield running
+
+
+@pytest.mark.e2e
+def test_every_operation_runs_against_a_live_server_in_a_happy_path_scenario(
+    contract_server: LiveServer, contract_env: dict[str, str]
+) -> None:
+    scenario = Scenario(contract_server)
+    mail = MailFolder(Path(contract_env["TOEGANG_DATA_DIR"]) / "mail")
+    email_address = "anna.devries@example.nl"
+    with contract_server.client() as spa, contract_server.client() as staff_app:
+        # A private access code: requested, mailed, signed in with a cookie.
+        requested = scenario.run(
+            spa,
+            "RequestAccessCode",
+            {
+                "input": {
+                    "usage": "PRIVATE",
+                    "name": "Anna de Vries",
+                    "email": email_address,
+                    "password": FIRST_PASSWORD,
+                }
+            },
+        )["requestAccessCode"]
+        assert (requested["__typename"], requested["delivery"]) == (
+            "RequestAccessCodePayload",
+            "EMAIL",
+        )
+        code = code_in(mail.next_to(email_address, "Je toegangscode voor het Handelsregister"))
+        signed_in = scenario.run(
+            spa, "LogIn", {"input": {"accessCode": code, "password": FIRST_PASSWORD}}
+        )["logIn"]
+        assert signed_in["__typename"] == "LogInPayload"
+        assert signed_in["token"] is None and "toegang_session" in spa.cookies
+
+        viewer = scenario.run(spa, "Viewer")["viewer"]
+        assert (viewer["accessCode"], viewer["usage"]) == (code, "PRIVATE")
+        node = scenario.run(spa, "Node", {"id": viewer["id"]})["node"]
+        assert (node["__typename"], node["accessCode"]) == ("Viewer", code)
+
+        changed = scenario.run(
+            spa,
+            "ChangePassword",
+            {"input": {"currentPassword": FIRST_PASSWORD, "newPassword": SECOND_PASSWORD}},
+        )["changePassword"]
+        assert changed["__typename"] == "ChangePasswordPayload"
+        logged_out = scenario.run(spa, "LogOut", {"input": {"clientMutationId": "bye"}})["logOut"]
+        assert logged_out == {"__typename": "LogOutPayload", "clientMutationId": "bye"}
+        assert scenario.run(spa, "Viewer") == {"viewer": None}
+
+        # Forgotten password: reset with the mailed token.
+        reset_asked = scenario.run(spa, "RequestPasswordReset", {"input": {"accessCode": code}})
+        assert reset_asked["requestPasswordReset"]["__typename"] == "RequestPasswordResetPayload"
+        reset_token = token_in(mail.next_to(email_address, "Wachtwoord opnieuw instellen"))
+        reset = scenario.run(
+            spa, "ResetPassword", {"input": {"token": reset_token, "newPassword": THIRD_PASSWORD}}
+        )["resetPassword"]
+        assert reset["__typename"] == "ResetPasswordPayload"
+
+        # Lost access code: a new one after the mailed confirmation; the password stays.
+        new_asked = scenario.run(spa, "RequestNewAccessCode", {"input": {"email": email_address}})
+        assert new_asked["requestNewAccessCode"]["__typename"] == "RequestNewAccessCodePayload"
+        confirm_token = token_in(mail.next_to(email_address, "Bevestig je nieuwe toegangscode"))
+        confirmed = scenario.run(spa, "ConfirmNewAccessCode", {"input": {"token": confirm_token}})
+        assert confirmed["confirmNewAccessCode"]["__typename"] == "ConfirmNewAccessCodePayload"
+        new_code = code_in(mail.next_to(email_address, "Je toegangscode voor het Handelsregister"))
+        assert new_code != code
+        again = scenario.run(
+            spa, "LogIn", {"input": {"accessCode": new_code, "password": THIRD_PASSWORD}}
+        )["logIn"]
+        assert again["__typename"] == "LogInPayload"
+
+        # Two business requests wait for the staff check (neither organisation has a mandate).
+        for name, address, kvk in (
+            ("Kees van Dijk", BIKES_EMAIL, BIKES_KVK),
+            ("Els Groen", "els.groen@example.nl", FOUNDATION_KVK),
+        ):
+            mandate = {"iban": "NL91ABNA0417164300", "accountHolder": name, "consent": True}
+            business = scenario.run(
+                spa,
+                "RequestAccessCode",
+                {
+                    "input": {
+                        "usage": "BUSINESS",
+                        "name": name,
+                        "email": address,
+                        "password": FIRST_PASSWORD,
+                        "kvkNumber": kvk,
+                        "mandate": mandate,
+                    }
+                },
+            )["requestAccessCode"]
+            assert business["__typename"] == "RequestAccessCodePayload", business
+            assert business["expectedBy"] is not None
+
+        # Staff sign in with a bearer token and a TOTP code, then decide.
+        done = run_toegang(
+            [
+                "create-staff",
+                "--name",
+                "Sam Medewerker",
+                "--email",
+                "sam@kvk.example",
+                "--password-stdin",
+            ],
+            contract_env,
+            stdin=STAFF_PASSWORD + "\n",
+        )
+        staff_code = re.search(r"^access code: (\S+)$", done.stdout, re.MULTILINE)
+        secret = re.search(r"^TOTP secret: (\S+)$", done.stdout, re.MULTILINE)
+        assert staff_code and secret, done.stdout
+        staff_login = scenario.run(
+            staff_app,
+            "LogIn",
+            {
+                "input": {
+                    "accessCode": staff_code.group(1),
+                    "password": STAFF_PASSWORD,
+                    "totp": pyotp.TOTP(secret.group(1)).now(),
+                    "session": "TOKEN",
+                }
+            },
+        )["logIn"]
+        assert staff_login["__typename"] == "LogInPayload" and staff_login["token"]
+        bearer = {"authorization": f"Bearer {staff_login['token']}"}
+
+        pending = scenario.run(
+            staff_app, "StaffAccessCodeRequests", {"status": "PENDING", "first": 10}, headers=bearer
+        )["staff"]["accessCodeRequests"]
+        by_email = {e["node"]["email"]: e["node"] for e in pending["edges"]}
+        assert set(by_email) == {BIKES_EMAIL, "els.groen@example.nl"}
+        approved = scenario.run(
+            staff_app,
+            "StaffApproveAccessCodeRequest",
+            {"input": {"requestId": by_email[BIKES_EMAIL]["id"]}},
+            headers=bearer,
+        )["staffApproveAccessCodeRequest"]
+        assert approved["__typename"] == "StaffApproveAccessCodeRequestPayload"
+        assert (approved["request"]["status"], approved["request"]["deliveredBy"]) == (
+            "APPROVED",
+            "EMAIL",
+        )
+        rejected = scenario.run(
+            staff_app,
+            "StaffRejectAccessCodeRequest",
+            {
+                "input": {
+                    "requestId": by_email["els.groen@example.nl"]["id"],
+                    "reason": "U staat niet ingeschreven als bestuurder.",
+                }
+            },
+            headers=bearer,
+        )["staffRejectAccessCodeRequest"]
+        assert rejected["__typename"] == "StaffRejectAccessCodeRequestPayload"
+        assert rejected["request"]["status"] == "REJECTED"
+        request_node = scenario.run(
+            staff_app, "Node", {"id": by_email[BIKES_EMAIL]["id"]}, headers=bearer
+        )["node"]
+        assert (request_node["__typename"], request_node["status"]) == (
+            "AccessCodeRequest",
+            "APPROVED",
+        )
+
+        # A registered address change, read back, and the audit trail of it all.
+        new_address = {
+            "street": "Nieuwe Binnenweg",
+            "houseNumber": "10A",
+            "postalCode": "3014 GA",
+            "city": "Rotterdam",
+        }
+        recorded = scenario.run(
+            staff_app,
+            "StaffRecordAddressChange",
+            {"input": {"kvkNumber": BIKES_KVK, "visitingAddress": new_address}},
+            headers=bearer,
+        )["staffRecordAddressChange"]
+        assert recorded["__typename"] == "StaffRecordAddressChangePayload"
+        company = scenario.run(staff_app, "StaffCompany", {"kvkNumber": BIKES_KVK}, headers=bearer)
+        assert company["staff"]["company"]["visitingAddress"] == new_address
+        trail = scenario.run(staff_app, "StaffAuditTrail", {"first": 10}, headers=bearer)
+        edges = trail["staff"]["auditTrail"]["edges"]
+        assert len(edges) >= 3
+        assert all(e["node"]["actorId"] == staff_login["viewer"]["id"] for e in edges)
+
+    # Every document in operations/ took part: a new one needs a step above.
+    assert scenario.ran == {path.stem for path in operation_files()}
