@@ -1,0 +1,5 @@
+// Deployment settings for the example SPA. Replace this file when deploying; no build step.
+// apiUrl: the GraphQL endpoint, on the same *site* as this page (see README.md).
+window.TOEGANG_CONFIG = Object.freeze({
+  apiUrl: 'http://127.0.0.1:8000/graphql',
+});
