@@ -15,14 +15,26 @@ from gql.services.sessions import SessionInfo
 
 
 class Loaders:
-    """Per-request DataLoaders, so a list never costs one query per item."""
+    """Per-request DataLoaders, so a list never costs one query per item.
+
+    Each is made when first used: most requests use none.
+    """
+
+    __slots__ = ("_company", "deps")
 
     def __init__(self, deps: Deps) -> None:
-        async def load_companies(keys: list[str]) -> list[Company | None]:
-            found = await register.get_companies(deps, kvk_numbers=list(keys))
-            return [found.get(k) for k in keys]
+        self.deps = deps
+        self._company: DataLoader[str, Company | None] | None = None
 
-        self.company: DataLoader[str, Company | None] = DataLoader(load_fn=load_companies)
+    @property
+    def company(self) -> DataLoader[str, Company | None]:
+        if self._company is None:
+            self._company = DataLoader(load_fn=self._load_companies)
+        return self._company
+
+    async def _load_companies(self, keys: list[str]) -> list[Company | None]:
+        found = await register.get_companies(self.deps, kvk_numbers=list(keys))
+        return [found.get(k) for k in keys]
 
 
 @dataclass(slots=True)

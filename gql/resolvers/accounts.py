@@ -33,12 +33,23 @@ def viewer_from_row(row: Account, ctx: Context, session_expires_at: object = Non
     )
 
 
-async def viewer(info: Inf) -> t.Viewer | None:
-    ctx = info.context
-    if ctx.caller.account_id is None:
+def viewer(info: Inf) -> t.Viewer | None:
+    # No query of its own: the account's columns came with the session (sessions.resolve),
+    # and a plain function is cheaper for graphql-core than a coroutine.
+    session = info.context.session
+    if session is None:
         return None
-    row = await accounts.get_account(ctx.deps, account_id=ctx.caller.account_id)
-    return viewer_from_row(row, ctx) if row else None
+    account = session.account
+    return t.Viewer(
+        id=to_global_id("Viewer", session.account_id),
+        access_code=access_codes.display(account.access_code),
+        usage=t.AccountUsage(session.usage),
+        name=account.name,
+        email=account.email,
+        kvk_number=account.kvk_number,
+        is_main_user=account.is_main_user,
+        session_expires_at=session.expires_at,
+    )
 
 
 async def request_access_code(

@@ -1,0 +1,237 @@
+"""The practical ceiling: plain Starlette endpoints doing the same SQL with the same driver.
+
+No GraphQL, no ORM objects: each route reads the JSON body, runs the SQL the GraphQL request
+needs through SQLAlchemy Core on the app's own engine setup (aiosqlite, same pragmas), and
+returns the same JSON with orjson. Session checks are the app's (30 min idle, 12 h absolute,
+`last_seen_at` written at most once a minute).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import os
+import secrets
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import anyio
+import anyio.to_thread
+import orjson
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import VerificationError
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from gql.db import create_engine
+from gql.models.accounts import Account, AuthSession
+from gql.models.register import Company
+from gql.settings import Settings
+
+IDLE = timedelta(minutes=30)
+ABSOLUTE = timedelta(hours=12)
+TOUCH = timedelta(seconds=60)
+COOKIE = "toegang_session"
+
+account = Account.__table__  # type: ignore[attr-defined]
+auth_session = AuthSession.__table__  # type: ignore[attr-defined]
+company = Company.__table__  # type: ignore[attr-defined]
+
+VIEWER_SQL = (
+    select(
+        auth_session.c.id,
+        auth_session.c.created_at,
+        auth_session.c.last_seen_at,
+        account.c.id,
+        account.c.access_code,
+        account.c.usage,
+        account.c.name,
+        account.c.email,
+        account.c.kvk_number,
+        account.c.is_main_user,
+    )
+    .join(account, account.c.id == auth_session.c.account_id)
+    .where(
+        auth_session.c.token_hash == bindparam("token_hash"),
+        auth_session.c.ended_at.is_(None),
+        account.c.active.is_(True),
+    )
+)
+COMPANY_SQL = select(company.c.name, company.c.legal_form, company.c.visiting_city).where(
+    company.c.kvk_number == bindparam("kvk_number")
+)
+LOGIN_SQL = select(account.c.id, account.c.name, account.c.password_hash).where(
+    account.c.access_code == bindparam("access_code"), account.c.active.is_(True)
+)
+
+
+def _json(payload: Any) -> Response:
+    return Response(orjson.dumps(payload), media_type="application/json")
+
+
+def create(database_url: str | None = None) -> Starlette:
+    """The ceiling app (a uvicorn factory: BENCH_DATABASE_URL names the database)."""
+    url = database_url or os.environ["BENCH_DATABASE_URL"]
+    engine: AsyncEngine = create_engine(url)
+    # The production defaults of gql.settings.Settings: argon2id parameters, hashing threads.
+    defaults = Settings()
+    hasher = PasswordHasher(
+        time_cost=defaults.argon2_time_cost,
+        memory_cost=defaults.argon2_memory_kib,
+        parallelism=defaults.argon2_parallelism,
+        type=Type.ID,
+    )
+    limiter = anyio.CapacityLimiter(defaults.hash_concurrency)
+
+    async def live_session(conn: Any, token: str | None, now: datetime) -> Any:
+        """The session row joined with its account, if live (read on `conn`)."""
+        if not token or len(token) > 100:
+            return None
+        token_hash = hashlib.sha256(token.encode()).hexdigest()
+        row = (await conn.execute(VIEWER_SQL, {"token_hash": token_hash})).first()
+        if row is None or now >= row[1] + ABSOLUTE or now >= row[2] + IDLE:
+            return None
+        return row
+
+    async def touch(row: Any, now: datetime) -> None:
+        """Write last_seen_at at most once a minute, after the read connection went back."""
+        if row is not None and now - row[2] >= TOUCH:
+            async with engine.begin() as write:
+                await write.execute(
+                    update(auth_session).where(auth_session.c.id == row[0]).values(last_seen_at=now)
+                )
+
+    async def typename(request: Request) -> Response:
+        orjson.loads(await request.body())
+        return _json({"data": {"__typename": "Query"}})
+
+    async def viewer_name(request: Request) -> Response:
+        orjson.loads(await request.body())
+        token = request.cookies.get(COOKIE)
+        if not token:
+            return _json({"data": {"viewer": None}})
+        now = datetime.now(UTC)
+        async with engine.connect() as conn:
+            row = await live_session(conn, token, now)
+        await touch(row, now)
+        return _json({"data": {"viewer": {"name": row[6]} if row else None}})
+
+    async def viewer(request: Request) -> Response:
+        orjson.loads(await request.body())
+        now = datetime.now(UTC)
+        async with engine.connect() as conn:
+            row = await live_session(conn, request.cookies.get(COOKIE), now)
+        await touch(row, now)
+        if row is None:
+            return _json({"data": {"viewer": None}})
+        code = row[4]
+        return _json(
+            {
+                "data": {
+                    "viewer": {
+                        "id": base64.urlsafe_b64encode(f"Viewer:{row[3]}".encode()).decode(),
+                        "accessCode": "-".join(code[i : i + 4] for i in range(0, len(code), 4)),
+                        "usage": row[5],
+                        "name": row[6],
+                        "email": row[7],
+                        "kvkNumber": row[8],
+                        "isMainUser": row[9],
+                        "sessionExpiresAt": min(row[1] + ABSOLUTE, now + IDLE).isoformat(),
+                    }
+                }
+            }
+        )
+
+    async def viewer_company(request: Request) -> Response:
+        orjson.loads(await request.body())
+        now = datetime.now(UTC)
+        found = None
+        async with engine.connect() as conn:
+            row = await live_session(conn, request.cookies.get(COOKIE), now)
+            if row is not None and row[8] is not None:
+                found = (await conn.execute(COMPANY_SQL, {"kvk_number": row[8]})).first()
+        await touch(row, now)
+        if row is None:
+            return _json({"data": {"viewer": None}})
+        return _json(
+            {
+                "data": {
+                    "viewer": {
+                        "name": row[6],
+                        "company": {
+                            "name": found[0],
+                            "legalForm": found[1],
+                            "visitingAddress": {"city": found[2]},
+                        }
+                        if found
+                        else None,
+                    }
+                }
+            }
+        )
+
+    async def log_in(request: Request) -> Response:
+        given = orjson.loads(await request.body())["variables"]["input"]
+        code = given["accessCode"].replace("-", "").replace(" ", "").upper()
+        async with engine.connect() as conn:
+            row = (await conn.execute(LOGIN_SQL, {"access_code": code})).first()
+
+        def verify() -> bool:
+            try:
+                return row is not None and hasher.verify(row[2], given["password"])
+            except VerificationError:
+                return False
+
+        if row is None or not await anyio.to_thread.run_sync(verify, limiter=limiter):
+            return _json({"data": {"logIn": {"__typename": "InvalidCredentials"}}})
+        now = datetime.now(UTC)
+        token = secrets.token_urlsafe(32)
+        async with engine.begin() as conn:
+            await conn.execute(
+                auth_session.insert().values(
+                    token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                    account_id=row[0],
+                    kind="TOKEN",
+                    created_at=now,
+                    last_seen_at=now,
+                    client_ip=request.client.host if request.client else "",
+                )
+            )
+        return _json(
+            {
+                "data": {
+                    "logIn": {
+                        "__typename": "LogInPayload",
+                        "token": token,
+                        "expiresAt": (now + ABSOLUTE).isoformat(),
+                        "viewer": {"name": row[1]},
+                    }
+                }
+            }
+        )
+
+    async def healthz(_: Request) -> Response:
+        return _json({"status": "ok"})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        await engine.dispose()
+
+    return Starlette(
+        routes=[
+            Route("/typename", typename, methods=["POST"]),
+            Route("/viewer-name", viewer_name, methods=["POST"]),
+            Route("/viewer", viewer, methods=["POST"]),
+            Route("/viewer-company", viewer_company, methods=["POST"]),
+            Route("/log-in", log_in, methods=["POST"]),
+            Route("/healthz", healthz),
+        ],
+        lifespan=lifespan,
+    )

@@ -1,0 +1,127 @@
+"""The benchmark's world: a fresh SQLite database with the demo data and a signed-in session."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from gql.clock import Clock
+from gql.db import Database
+from gql.demo import DEMO_ACCOUNTS, seed
+from gql.migrate import upgrade
+from gql.models.accounts import Account
+from gql.services import sessions
+from gql.services.deps import Deps
+from gql.services.passwords import HashParameters, PasswordHashing
+from gql.settings import Settings
+
+SECRET_KEY = "bench-secret-key-that-is-long-enough-0123456789"
+# The business demo account: main user of Bakkerij De Zon B.V. (KVK 90000001).
+ACCOUNT = next(a for a in DEMO_ACCOUNTS if a.usage == "BUSINESS")
+# Access codes use no 0, 1, O, I or L.
+_NO_LOOKALIKES = str.maketrans("01", "XY")
+
+
+@dataclass(frozen=True, slots=True)
+class World:
+    directory: Path
+    settings: Settings
+    token: str  # a live session of ACCOUNT (cookie value)
+    sign_in_codes: tuple[str, ...]  # accounts with ACCOUNT's password, for logIn under load
+
+    @property
+    def database_url(self) -> str:
+        return self.settings.database_url
+
+    def env(self, port: int) -> dict[str, str]:
+        """TOEGANG_* variables for `toegang serve` on this world."""
+        # Nothing of the caller's own TOEGANG_* settings: the server must run this world.
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith("TOEGANG_")}
+        return {
+            **inherited,
+            "TOEGANG_DATABASE_URL": self.settings.database_url,
+            "TOEGANG_DATA_DIR": str(self.settings.data_dir),
+            "TOEGANG_SECRET_KEY": SECRET_KEY,
+            "TOEGANG_HOST": "127.0.0.1",
+            "TOEGANG_PORT": str(port),
+            "TOEGANG_PUBLIC_URL": self.settings.public_url,
+            "TOEGANG_RUN_DISPATCHER": "0",
+            "TOEGANG_LOG_LEVEL": "INFO",
+        }
+
+
+def make_settings(directory: Path) -> Settings:
+    """Production-default argon2id (m=64 MiB, t=3, p=4) and the loopback cookie name."""
+    return Settings(
+        env="development",
+        database_url=f"sqlite+aiosqlite:///{directory / 'bench.db'}",
+        data_dir=directory / "data",
+        public_url="http://127.0.0.1:8000",
+        secret_key=SECRET_KEY,
+        run_dispatcher=False,
+    )
+
+
+# logIn under load rotates over this many accounts: each code+address pair counts attempts in
+# flight (throttle.claim_sign_in_attempt), so 32 connections on one code would be throttled.
+SIGN_IN_ACCOUNTS = 96
+
+
+async def _seed(settings: Settings) -> tuple[str, tuple[str, ...]]:
+    db = Database(settings.database_url)
+    hashing = PasswordHashing(
+        HashParameters(
+            settings.argon2_memory_kib, settings.argon2_time_cost, settings.argon2_parallelism
+        ),
+        concurrency=settings.hash_concurrency,
+    )
+    deps = Deps(db=db, hashing=hashing, clock=Clock(), settings=settings)
+    try:
+        await seed(deps)
+        codes = tuple(f"BNCH{n:04d}ZZZZ".translate(_NO_LOOKALIKES) for n in range(SIGN_IN_ACCOUNTS))
+        async with db.write() as session:
+            password_hash = await session.scalar(
+                select(Account.password_hash).where(Account.access_code == ACCOUNT.access_code)
+            )
+            now = deps.clock.now()
+            for n, code in enumerate(codes):
+                session.add(
+                    Account(
+                        access_code=code,
+                        usage="PRIVATE",
+                        name=f"Bench {n}",
+                        email=f"bench{n}@example.invalid",
+                        email_normalized=f"bench{n}@example.invalid",
+                        password_hash=password_hash,
+                        created_at=now,
+                        password_changed_at=now,
+                    )
+                )
+            account_id = await session.scalar(
+                select(Account.id).where(Account.access_code == ACCOUNT.access_code)
+            )
+            token, _ = await sessions.start(
+                session,
+                account_id=account_id,
+                kind="COOKIE",
+                now=deps.clock.now(),
+                client_ip="127.0.0.1",
+            )
+        return token, codes
+    finally:
+        await db.dispose()
+
+
+def create_world() -> World:
+    """Migrate and seed a database in a fresh temporary folder (removed by the caller)."""
+    directory = Path(tempfile.mkdtemp(prefix="toegang-bench-"))
+    settings = make_settings(directory)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_url)
+    token, codes = asyncio.run(_seed(settings))
+    return World(directory=directory, settings=settings, token=token, sign_in_codes=codes)
