@@ -8,6 +8,7 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +25,7 @@ from gql.app import create_app
 from gql.clock import FrozenClock
 from gql.migrate import upgrade
 from gql.models.outbox import OutboxMessage
+from gql.services.passwords import PasswordHashing
 from gql.settings import Settings
 from tests.pgcluster import Cluster
 
@@ -140,10 +142,19 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     return make_settings(database_url, tmp_path / "data")
 
 
+@asynccontextmanager
+async def running_app(
+    settings: Settings, clock: FrozenClock, hashing: PasswordHashing | None = None
+) -> AsyncIterator[Starlette]:
+    """The app with settings (or hashing) of a test's own, its lifespan running."""
+    application = create_app(settings, clock=clock, hashing=hashing)
+    async with LifespanManager(application):
+        yield application
+
+
 @pytest.fixture
 async def app(settings: Settings, clock: FrozenClock) -> AsyncIterator[Starlette]:
-    application = create_app(settings, clock=clock)
-    async with LifespanManager(application):
+    async with running_app(settings, clock) as application:
         yield application
 
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
+import zlib
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -131,3 +136,38 @@ async def staff_client_login(app: Starlette, client: httpx.AsyncClient) -> str:
     result = await log_in(client, code, totp=totp_now(app, secret))
     assert result["__typename"] == "LogInPayload", result
     return code
+
+
+# ---- reading what was sent ----------------------------------------------------------------
+
+CODE_PATTERN = re.compile(r"\b[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}\b")
+
+
+def code_in(text: str) -> str:
+    """The one access code in a mail or letter text."""
+    found = CODE_PATTERN.findall(text)
+    assert len(found) == 1, text
+    return str(found[0])
+
+
+def token_in(text: str) -> str:
+    """The token of a recovery mail: the line that starts with 'Code: '."""
+    found = re.search(r"^Code: (\S+)\r?$", text, re.MULTILINE)
+    assert found, text
+    return found.group(1)
+
+
+def pdf_text(path: Path) -> str:
+    """The text of a PDF: pdftotext when installed, else the inflated content streams."""
+    if shutil.which("pdftotext"):
+        done = subprocess.run(
+            ["pdftotext", str(path), "-"], check=True, capture_output=True, timeout=10
+        )
+        return done.stdout.decode()
+    text = b""
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", path.read_bytes(), re.DOTALL):
+        try:
+            text += zlib.decompress(stream)
+        except zlib.error:
+            text += stream
+    return text.decode("cp1252", errors="replace")

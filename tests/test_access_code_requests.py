@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import re
-import shutil
-import subprocess
-import zlib
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,11 +18,14 @@ from gql.models.accounts import AccessCodeRequest, Account
 from gql.models.payments import DirectDebitMandate
 from tests.conftest import gql, http_client, outbox
 from tests.factories import (
+    CODE_PATTERN,
     PASSWORD,
     VIEWER,
     add_account,
     add_company,
+    code_in,
     log_in,
+    pdf_text,
     staff_client_login,
 )
 
@@ -38,7 +36,6 @@ KVK = "12345678"
 REGISTER_EMAIL = "info@testbedrijf.example"
 VALID_IBAN = "NL91ABNA0417164300"
 OTHER_IBAN = "NL02ABNA0123456789"
-CODE_PATTERN = re.compile(r"\b[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}\b")
 
 REQUEST_ACCESS_CODE = """
 mutation RequestAccessCode($input: RequestAccessCodeInput!) {
@@ -143,12 +140,6 @@ async def approve(staff: httpx.AsyncClient, request_id: str) -> dict[str, Any]:
     return result
 
 
-def code_in(text: str) -> str:
-    found = CODE_PATTERN.findall(text)
-    assert len(found) == 1, text
-    return str(found[0])
-
-
 async def viewer_with(app: Starlette, code: str, password: str = PASSWORD) -> dict[str, Any]:
     """Sign in on a fresh client and return the viewer."""
     async with http_client(app) as applicant:
@@ -156,22 +147,6 @@ async def viewer_with(app: Starlette, code: str, password: str = PASSWORD) -> di
         assert result["__typename"] == "LogInPayload", result
         viewer: dict[str, Any] = (await gql(applicant, VIEWER))["data"]["viewer"]
         return viewer
-
-
-def pdf_text(path: Path) -> str:
-    """The text of a PDF: pdftotext when installed, else the inflated content streams."""
-    if shutil.which("pdftotext"):
-        done = subprocess.run(
-            ["pdftotext", str(path), "-"], check=True, capture_output=True, timeout=10
-        )
-        return done.stdout.decode()
-    text = b""
-    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", path.read_bytes(), re.DOTALL):
-        try:
-            text += zlib.decompress(stream)
-        except zlib.error:
-            text += stream
-    return text.decode("cp1252", errors="replace")
 
 
 async def dispatch_once(app: Starlette) -> None:

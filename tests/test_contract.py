@@ -37,8 +37,8 @@ from gql.clock import FrozenClock
 from gql.schema.root import build_schema as build_strawberry_schema
 from gql.schema.root import schema
 from tests.conftest import http_client, make_settings, outbox
+from tests.factories import code_in, token_in
 from tests.live import (
-    ACCESS_CODE,
     LiveServer,
     free_port,
     live_server,
@@ -398,18 +398,6 @@ class MailFolder:
             if time.monotonic() > deadline:
                 raise AssertionError(f"no mail {subject!r} to {recipient} in {self.folder}")
             time.sleep(0.05)
-
-
-def code_in(text: str) -> str:
-    found = ACCESS_CODE.search(text)
-    assert found, text
-    return found.group(0)
-
-
-def token_in(text: str) -> str:
-    found = re.search(r"^Code: (\S+)\r?$", text, re.MULTILINE)
-    assert found, text
-    return found.group(1)
 
 
 @pytest.fixture

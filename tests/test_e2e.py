@@ -14,9 +14,8 @@ import pyotp
 import pytest
 
 from gql.services.workdays import business_check_expected_by
-from tests.factories import LOG_IN, OTHER_PASSWORD, PASSWORD, VIEWER
+from tests.factories import LOG_IN, OTHER_PASSWORD, PASSWORD, VIEWER, code_in
 from tests.live import (
-    ACCESS_CODE,
     LiveServer,
     SmtpInbox,
     body_text,
@@ -128,12 +127,6 @@ def log_in(client: httpx.Client, code: str, password: str, **extra: Any) -> http
     response = client.post("/graphql", json={"query": LOG_IN, "variables": variables})
     assert response.status_code == 200, response.text
     return response
-
-
-def code_in(text: str) -> str:
-    found = ACCESS_CODE.search(text)
-    assert found, text
-    return found.group(0)
 
 
 def addressed_to(recipient: str, subject: str) -> Any:

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import email
-import re
-import shutil
 import socket
-import subprocess
-import zlib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,6 +26,7 @@ from gql.migrate import upgrade
 from gql.models.outbox import OutboxMessage
 from gql.models.security import ThrottleHit
 from gql.settings import Settings
+from tests.factories import pdf_text
 
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 ACCESS_CODE = "KQ7M-4XRT-P9WD"
@@ -164,24 +161,6 @@ def dispatcher(env: Env, senders: dict[str, Sender] | None = None, **kwargs: Any
         make_senders(env.settings) if senders is None else senders,
         **kwargs,
     )
-
-
-def pdf_text(path: Path) -> str:
-    """The text of a PDF: pdftotext when installed, else the inflated content streams."""
-    if shutil.which("pdftotext"):
-        done = subprocess.run(
-            ["pdftotext", str(path), "-"], check=True, capture_output=True, timeout=10
-        )
-        return done.stdout.decode()
-    raw = path.read_bytes()
-    streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", raw, flags=re.DOTALL)
-    text = b""
-    for stream in streams:
-        try:
-            text += zlib.decompress(stream)
-        except zlib.error:
-            text += stream
-    return text.decode("cp1252", errors="replace")
 
 
 @pytest.mark.asyncio

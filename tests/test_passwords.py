@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import unicodedata
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
-from asgi_lifespan import LifespanManager
 from sqlalchemy import func, select, update
 from starlette.applications import Starlette
 
 from gql import i18n
-from gql.app import create_app
-from gql.clock import FrozenClock
 from gql.models.accounts import Account
 from gql.services import access_codes
 from gql.services.errors import Problems
@@ -27,7 +22,7 @@ from gql.services.passwords import (
     common_passwords,
 )
 from gql.settings import Settings, SettingsError
-from tests.conftest import gql, http_client, outbox, replace_settings
+from tests.conftest import gql, http_client, outbox, replace_settings, running_app
 from tests.factories import OTHER_PASSWORD, PASSWORD, add_account, log_in
 
 REQUEST_ACCESS_CODE = """
@@ -104,14 +99,6 @@ async def password_hash_of(app: Starlette, code: str) -> str:
                 )
             )
         )
-
-
-@asynccontextmanager
-async def running(settings: Settings, clock: FrozenClock) -> AsyncIterator[Starlette]:
-    """The app with settings of this test's own, its lifespan running."""
-    application = create_app(settings, clock=clock)
-    async with LifespanManager(application):
-        yield application
 
 
 # ---- the rules, as plain functions ------------------------------------------------------------
@@ -395,7 +382,7 @@ def test_settings_at_the_owasp_minimum_are_accepted(tmp_path: Path):
 async def test_a_hash_with_older_parameters_is_upgraded_when_its_owner_signs_in(settings, clock):
     # given: the app now hashes with more memory than the stored hash was made with
     stronger = replace_settings(settings, argon2_memory_kib=20480)
-    async with running(stronger, clock) as app, http_client(app) as client:
+    async with running_app(stronger, clock) as app, http_client(app) as client:
         code = await add_account(app)
         weak = PasswordHasher(memory_cost=19456, time_cost=2, parallelism=1).hash(PASSWORD)
         async with app.state.deps.db.write() as session:

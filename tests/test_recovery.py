@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from typing import Any
 
 import httpx
@@ -16,18 +15,20 @@ from gql.services import access_codes
 from gql.services.deps import sha256_hex
 from tests.conftest import gql, http_client, outbox
 from tests.factories import (
+    CODE_PATTERN,
     OTHER_PASSWORD,
     PASSWORD,
     VIEWER,
     add_account,
     add_company,
     add_staff,
+    code_in,
     log_in,
+    token_in,
 )
 
 KVK = "12345678"
 REGISTER_EMAIL = "info@testbedrijf.example"
-CODE_PATTERN = re.compile(r"\b[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}\b")
 
 REQUEST_RESET = """
 mutation RequestReset($input: RequestPasswordResetInput!) {
@@ -75,18 +76,6 @@ mutation RequestAccessCode($input: RequestAccessCodeInput!) {
   requestAccessCode(input: $input) { __typename }
 }
 """
-
-
-def token_in(body: str) -> str:
-    """The token of a recovery mail: the line that starts with 'Code: '."""
-    [line] = [line for line in body.splitlines() if line.startswith("Code: ")]
-    return line.removeprefix("Code: ").strip()
-
-
-def code_in(text: str) -> str:
-    found = CODE_PATTERN.findall(text)
-    assert len(found) == 1, text
-    return str(found[0])
 
 
 async def mutate(

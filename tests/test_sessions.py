@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from sqlalchemy import select
 from starlette.applications import Starlette
 
-from gql.app import create_app
-from gql.clock import FrozenClock
 from gql.models.accounts import AuthSession
 from gql.settings import Settings
-from tests.conftest import gql, http_client, outbox, replace_settings
+from tests.conftest import gql, http_client, outbox, replace_settings, running_app
 from tests.factories import OTHER_PASSWORD, PASSWORD, VIEWER, add_account, log_in
 
 COOKIE = "toegang_session"
@@ -70,14 +65,6 @@ async def viewer(client: httpx.AsyncClient, headers: dict[str, str]) -> dict[str
 async def stored_sessions(app: Starlette) -> list[AuthSession]:
     async with app.state.deps.db.read() as session:
         return list((await session.execute(select(AuthSession))).scalars())
-
-
-@asynccontextmanager
-async def running(settings: Settings, clock: FrozenClock) -> AsyncIterator[Starlette]:
-    """The app with settings of this test's own, its lifespan running."""
-    application = create_app(settings, clock=clock)
-    async with LifespanManager(application):
-        yield application
 
 
 # ---- cookie and token -------------------------------------------------------------------------
@@ -279,7 +266,7 @@ async def test_an_app_behind_https_sets_a_secure_host_prefixed_cookie_and_reads_
 ):
     # given
     https = replace_settings(settings, public_url="https://toegang.example")
-    async with running(https, clock) as app, http_client(app) as client:
+    async with running_app(https, clock) as app, http_client(app) as client:
         code = await add_account(app)
         # when
         response = await client.post(

@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from starlette.applications import Starlette
 
 from gql import i18n
-from gql.app import create_app
 from gql.clock import FrozenClock
 from gql.services.passwords import HashParameters, PasswordHashing
-from gql.settings import Settings
-from tests.conftest import gql, http_client, outbox, replace_settings
+from tests.conftest import gql, http_client, outbox, replace_settings, running_app
 from tests.factories import LOG_IN, PASSWORD, add_account, log_in
 
 WRONG = "dit is niet het goede wachtwoord"
@@ -98,16 +93,6 @@ def typename(body: dict[str, Any]) -> str:
 
 def move_clock_to(clock: FrozenClock, moment: str) -> None:
     clock.advance(seconds=(datetime.fromisoformat(moment) - clock.now()).total_seconds())
-
-
-@asynccontextmanager
-async def running(
-    settings: Settings, clock: FrozenClock, hashing: PasswordHashing | None = None
-) -> AsyncIterator[Starlette]:
-    """The app with settings (or hashing) of this test's own, its lifespan running."""
-    application = create_app(settings, clock=clock, hashing=hashing)
-    async with LifespanManager(application):
-        yield application
 
 
 # ---- no enumeration -------------------------------------------------------------------------
@@ -279,7 +264,7 @@ async def test_a_hundred_failures_in_an_hour_block_even_the_right_password_for_t
     # given: cheap hashing (a real argon2id, far below production cost), so 100 real
     # failures stay fast; every one from another address, so no delay applies
     fast = PasswordHashing(HashParameters(8, 1, 1), concurrency=2)
-    async with running(settings, clock, hashing=fast) as app:
+    async with running_app(settings, clock, hashing=fast) as app:
         code = await add_account(app)
         for i in range(100):
             async with http_client(app, ip=f"10.77.0.{i + 1}") as guesser:
@@ -312,7 +297,7 @@ async def test_a_spoofed_x_forwarded_for_does_not_change_the_throttling_key(app,
 async def test_x_forwarded_for_from_a_trusted_proxy_is_the_throttling_key(settings, clock):
     # given: the app sits behind a proxy on 127.0.0.1, which appends the client's address
     proxied = replace_settings(settings, trusted_proxies=("127.0.0.1",))
-    async with running(proxied, clock) as app, http_client(app) as proxy:
+    async with running_app(proxied, clock) as app, http_client(app) as proxy:
         code = await add_account(app)
         for _ in range(3):
             await attempt(proxy, code, WRONG, {"x-forwarded-for": ATTACKER})
