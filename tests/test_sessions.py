@@ -286,3 +286,18 @@ async def test_an_app_behind_https_sets_a_secure_host_prefixed_cookie_and_reads_
         assert "samesite=lax" in set_cookie.lower()
         assert await viewer(client, {"cookie": f"{HOST_COOKIE}={value}"}) is not None
         assert await viewer(client, {"cookie": f"{COOKIE}={value}"}) is None
+
+
+async def test_signing_in_again_ends_the_session_the_client_presented(app, client):
+    # given: a cookie session
+    code = await add_account(app)
+    assert (await log_in(client, code))["__typename"] == "LogInPayload"
+    first = client.cookies.get("toegang_session")
+    # when: the same client signs in again
+    assert (await log_in(client, code))["__typename"] == "LogInPayload"
+    # then: a new token, and the first one no longer works anywhere
+    assert client.cookies.get("toegang_session") != first
+    async with http_client(app) as replay:
+        replay.cookies.set("toegang_session", first)
+        assert (await gql(replay, VIEWER))["data"]["viewer"] is None
+    assert (await gql(client, VIEWER))["data"]["viewer"] is not None

@@ -264,7 +264,8 @@ async def log_in(
     """Check code, password (and TOTP for staff); start a session.
 
     Known and unknown codes cost the same: one argon2 verification each, and the same
-    answer. Throttling is checked before any hash is computed.
+    answer. Throttling is checked before any hash is computed. A session the client
+    presented while signing in again is ended.
     """
     problems = Problems()
     if not access_code.strip():
@@ -311,6 +312,9 @@ async def log_in(
         if values:
             await session.execute(update(Account).where(Account.id == account.id).values(**values))
         await throttle.forgive_sign_in_attempt(session, hit_id=hit_id, pair_key=pair_key)
+        if caller.session_id is not None:
+            # The client replaces the session it presented: the old token must not linger.
+            await sessions.end(session, session_id=caller.session_id, now=now)
         token, expires_at = await sessions.start(
             session, account_id=account.id, kind=kind, now=now, client_ip=caller.client_ip
         )
