@@ -56,10 +56,15 @@ export type DeliveryChannel =
 
 /** The kind of an expected failure: the error type's name. */
 export type ErrorCode =
+  /** InvalidInput: the input breaks rules (see problems). */
   | 'INVALID_INPUT'
+  /** InvalidCredentials: sign-in details are wrong. */
   | 'INVALID_CREDENTIALS'
+  /** InvalidToken: the link is unknown, used or expired. */
   | 'INVALID_TOKEN'
+  /** NotFound: no such object, or not yours. */
   | 'NOT_FOUND'
+  /** InvalidState: the object does not allow this now. */
   | 'INVALID_STATE';
 
 /** Sign in with an access code and password. */

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
 from gql import i18n
 from gql.context import Context
 from gql.models.accounts import Account
-from gql.resolvers.common import error_result, require_account
+from gql.resolvers.common import INPUT, error_result, require_account
 from gql.schema.types import accounts as t
 from gql.schema.types.common import to_global_id
 from gql.services import access_codes, accounts, recovery
@@ -53,7 +55,7 @@ def viewer(info: Inf) -> t.Viewer | None:
 
 
 async def request_access_code(
-    info: Inf, input: t.RequestAccessCodeInput
+    info: Inf, input: Annotated[t.RequestAccessCodeInput, INPUT]
 ) -> t.RequestAccessCodeResult:
     ctx = info.context
     mandate = (
@@ -95,7 +97,7 @@ async def request_access_code(
     )
 
 
-async def log_in(info: Inf, input: t.LogInInput) -> t.LogInResult:
+async def log_in(info: Inf, input: Annotated[t.LogInInput, INPUT]) -> t.LogInResult:
     ctx = info.context
     try:
         signed_in = await accounts.log_in(
@@ -122,7 +124,9 @@ async def log_in(info: Inf, input: t.LogInInput) -> t.LogInResult:
     )
 
 
-async def log_out(info: Inf, input: t.LogOutInput | None = None) -> t.LogOutResult:
+async def log_out(
+    info: Inf, input: Annotated[t.LogOutInput | None, INPUT] = None
+) -> t.LogOutResult:
     ctx = info.context
     require_account(info)
     try:
@@ -133,7 +137,9 @@ async def log_out(info: Inf, input: t.LogOutInput | None = None) -> t.LogOutResu
     return t.LogOutPayload(client_mutation_id=input.client_mutation_id if input else None)
 
 
-async def change_password(info: Inf, input: t.ChangePasswordInput) -> t.ChangePasswordResult:
+async def change_password(
+    info: Inf, input: Annotated[t.ChangePasswordInput, INPUT]
+) -> t.ChangePasswordResult:
     ctx = info.context
     caller = require_account(info)
     try:
@@ -153,7 +159,7 @@ async def change_password(info: Inf, input: t.ChangePasswordInput) -> t.ChangePa
 
 
 async def request_password_reset(
-    info: Inf, input: t.RequestPasswordResetInput
+    info: Inf, input: Annotated[t.RequestPasswordResetInput, INPUT]
 ) -> t.RequestPasswordResetResult:
     ctx = info.context
     try:
@@ -165,7 +171,9 @@ async def request_password_reset(
     return t.RequestPasswordResetPayload(message=i18n.text("reset_requested", ctx.language))
 
 
-async def reset_password(info: Inf, input: t.ResetPasswordInput) -> t.ResetPasswordResult:
+async def reset_password(
+    info: Inf, input: Annotated[t.ResetPasswordInput, INPUT]
+) -> t.ResetPasswordResult:
     ctx = info.context
     try:
         await recovery.reset_password(
@@ -179,7 +187,7 @@ async def reset_password(info: Inf, input: t.ResetPasswordInput) -> t.ResetPassw
 
 
 async def request_new_access_code(
-    info: Inf, input: t.RequestNewAccessCodeInput
+    info: Inf, input: Annotated[t.RequestNewAccessCodeInput, INPUT]
 ) -> t.RequestNewAccessCodeResult:
     ctx = info.context
     try:
@@ -192,7 +200,7 @@ async def request_new_access_code(
 
 
 async def confirm_new_access_code(
-    info: Inf, input: t.ConfirmNewAccessCodeInput
+    info: Inf, input: Annotated[t.ConfirmNewAccessCodeInput, INPUT]
 ) -> t.ConfirmNewAccessCodeResult:
     ctx = info.context
     try:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import strawberry
 from graphql import GraphQLError
 from strawberry.types import Info
 
@@ -39,6 +40,9 @@ from gql.services.errors import (
 )
 
 MAX_PAGE = 100
+INPUT = strawberry.argument(description="What to do; the input type documents each field.")
+FIRST = strawberry.argument(description="How many items, at most 100 (more is an error).")
+AFTER = strawberry.argument(description="The endCursor of the previous page.")
 T = TypeVar("T")
 X = TypeVar("X")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
@@ -14,7 +16,10 @@ from gql.services import accounts, staff
 Inf = Info[Context, None]
 
 
-async def node(info: Inf, id: strawberry.ID) -> Node | None:
+async def node(
+    info: Inf,
+    id: Annotated[strawberry.ID, strawberry.argument(description="A global id from any object.")],
+) -> Node | None:
     decoded = from_global_id(id)
     if decoded is None or not decoded[1].isdigit():
         return None

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
 from gql.context import Context
 from gql.models.security import AuditEvent as AuditEventRow
-from gql.resolvers.common import connection, error_result, page_args, require_staff
+from gql.resolvers.common import (
+    AFTER,
+    FIRST,
+    INPUT,
+    connection,
+    error_result,
+    page_args,
+    require_staff,
+)
 from gql.schema.types import staff as t
 from gql.schema.types.accounts import DeliveryChannel
 from gql.schema.types.common import Connection, from_global_id, to_global_id
@@ -61,9 +71,12 @@ class StaffQuery:
     async def access_code_requests(
         self,
         info: Inf,
-        status: t.AccessCodeRequestStatus | None = t.AccessCodeRequestStatus.PENDING,
-        first: int | None = 20,
-        after: str | None = None,
+        status: Annotated[
+            t.AccessCodeRequestStatus | None,
+            strawberry.argument(description="Only requests in this state; null for all."),
+        ] = t.AccessCodeRequestStatus.PENDING,
+        first: Annotated[int | None, FIRST] = 20,
+        after: Annotated[str | None, AFTER] = None,
     ) -> Connection[t.AccessCodeRequest]:
         require_staff(info)
         page = page_args(first, after, info.context.language)
@@ -77,7 +90,10 @@ class StaffQuery:
 
     @strawberry.field(description="The audit trail of staff actions, newest first. Read-only.")
     async def audit_trail(
-        self, info: Inf, first: int | None = 20, after: str | None = None
+        self,
+        info: Inf,
+        first: Annotated[int | None, FIRST] = 20,
+        after: Annotated[str | None, AFTER] = None,
     ) -> Connection[t.AuditEvent]:
         require_staff(info)
         page = page_args(first, after, info.context.language)
@@ -87,7 +103,11 @@ class StaffQuery:
         return connection(rows, page, node=audit_event_type, key=lambda r: r.id or 0)
 
     @strawberry.field(description="A company in the register.")
-    async def company(self, info: Inf, kvk_number: str) -> Company | None:
+    async def company(
+        self,
+        info: Inf,
+        kvk_number: Annotated[str, strawberry.argument(description="KVK number, 8 digits.")],
+    ) -> Company | None:
         require_staff(info)
         row = await info.context.loaders.company.load(kvk_number)
         return Company.from_row(row) if row else None
@@ -105,7 +125,7 @@ def _address(value: AddressInput | None) -> register.AddressInput | None:
 
 
 async def staff_approve_access_code_request(
-    info: Inf, input: t.StaffApproveAccessCodeRequestInput
+    info: Inf, input: Annotated[t.StaffApproveAccessCodeRequestInput, INPUT]
 ) -> t.StaffApproveAccessCodeRequestResult:
     caller = require_staff(info)
     try:
@@ -118,7 +138,7 @@ async def staff_approve_access_code_request(
 
 
 async def staff_reject_access_code_request(
-    info: Inf, input: t.StaffRejectAccessCodeRequestInput
+    info: Inf, input: Annotated[t.StaffRejectAccessCodeRequestInput, INPUT]
 ) -> t.StaffRejectAccessCodeRequestResult:
     caller = require_staff(info)
     try:
@@ -134,7 +154,7 @@ async def staff_reject_access_code_request(
 
 
 async def staff_record_address_change(
-    info: Inf, input: t.StaffRecordAddressChangeInput
+    info: Inf, input: Annotated[t.StaffRecordAddressChangeInput, INPUT]
 ) -> t.StaffRecordAddressChangeResult:
     caller = require_staff(info)
     try:

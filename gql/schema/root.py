@@ -15,7 +15,6 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import validate_document
-from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from gql.resolvers import accounts, node, staff
@@ -76,8 +75,17 @@ class _NoIntrospection(PreparedDocuments):
     rules = (*LIMIT_RULES, NoSchemaIntrospectionCustomRule)
 
 
-Query = merge_types("Query", (accounts.Query, node.Query, staff.Query))
-Mutation = merge_types("Mutation", (accounts.Mutation, staff.Mutation))
+@strawberry.type(description="Everything that can be read. Lists are Relay connections.")
+class Query(accounts.Query, node.Query, staff.Query):
+    pass
+
+
+@strawberry.type(
+    description="Everything that changes something. Each mutation takes `input` and answers "
+    "a union of its payload and its expected failures (Error)."
+)
+class Mutation(accounts.Mutation, staff.Mutation):
+    pass
 
 
 class _Schema(strawberry.Schema):

@@ -109,7 +109,12 @@ class RequestAccessCodePayload:
 
 
 RequestAccessCodeResult = Annotated[
-    RequestAccessCodePayload | InvalidInput, strawberry.union("RequestAccessCodeResult")
+    RequestAccessCodePayload | InvalidInput,
+    strawberry.union(
+        "RequestAccessCodeResult",
+        description="What `requestAccessCode` answers: RequestAccessCodePayload on success, otherwise one of the "
+        "expected failures, each implementing Error.",
+    ),
 ]
 
 # ---- logIn / logOut ------------------------------------------------------------------------
@@ -139,7 +144,12 @@ class LogInPayload:
 
 
 LogInResult = Annotated[
-    LogInPayload | InvalidCredentials | InvalidInput, strawberry.union("LogInResult")
+    LogInPayload | InvalidCredentials | InvalidInput,
+    strawberry.union(
+        "LogInResult",
+        description="What `logIn` answers: LogInPayload on success, otherwise one of the "
+        "expected failures, each implementing Error.",
+    ),
 ]
 
 
@@ -155,7 +165,14 @@ class LogOutPayload:
     client_mutation_id: str | None = strawberry.field(description="As given.")
 
 
-LogOutResult = Annotated[LogOutPayload | InvalidInput, strawberry.union("LogOutResult")]
+LogOutResult = Annotated[
+    LogOutPayload | InvalidInput,
+    strawberry.union(
+        "LogOutResult",
+        description="What `logOut` answers: LogOutPayload on success, otherwise one of the "
+        "expected failures, each implementing Error.",
+    ),
+]
 
 # ---- password ------------------------------------------------------------------------------
 
@@ -175,7 +192,12 @@ class ChangePasswordPayload:
 
 
 ChangePasswordResult = Annotated[
-    ChangePasswordPayload | InvalidInput, strawberry.union("ChangePasswordResult")
+    ChangePasswordPayload | InvalidInput,
+    strawberry.union(
+        "ChangePasswordResult",
+        description="What `changePassword` answers: ChangePasswordPayload on success, otherwise one of the "
+        "expected failures, each implementing Error.",
+    ),
 ]
 
 
@@ -190,7 +212,12 @@ class RequestPasswordResetPayload:
 
 
 RequestPasswordResetResult = Annotated[
-    RequestPasswordResetPayload | InvalidInput, strawberry.union("RequestPasswordResetResult")
+    RequestPasswordResetPayload | InvalidInput,
+    strawberry.union(
+        "RequestPasswordResetResult",
+        description="What `requestPasswordReset` answers: RequestPasswordResetPayload on success, otherwise one of the "
+        "expected failures, each implementing Error.",
+    ),
 ]
 
 
@@ -206,7 +233,12 @@ class ResetPasswordPayload:
 
 
 ResetPasswordResult = Annotated[
-    ResetPasswordPayload | InvalidToken | InvalidInput, strawberry.union("ResetPasswordResult")
+    ResetPasswordPayload | InvalidToken | InvalidInput,
+    strawberry.union(
+        "ResetPasswordResult",
+        description="What `resetPassword` answers: ResetPasswordPayload on success, otherwise one of the "
+        "expected failures, each implementing Error.",
+    ),
 ]
 
 # ---- new access code -----------------------------------------------------------------------
@@ -226,7 +258,12 @@ class RequestNewAccessCodePayload:
 
 
 RequestNewAccessCodeResult = Annotated[
-    RequestNewAccessCodePayload | InvalidInput, strawberry.union("RequestNewAccessCodeResult")
+    RequestNewAccessCodePayload | InvalidInput,
+    strawberry.union(
+        "RequestNewAccessCodeResult",
+        description="What `requestNewAccessCode` answers: RequestNewAccessCodePayload on success, otherwise one of the "
+        "expected failures, each implementing Error.",
+    ),
 ]
 
 
@@ -243,7 +280,11 @@ class ConfirmNewAccessCodePayload:
 
 ConfirmNewAccessCodeResult = Annotated[
     ConfirmNewAccessCodePayload | InvalidToken | InvalidInput,
-    strawberry.union("ConfirmNewAccessCodeResult"),
+    strawberry.union(
+        "ConfirmNewAccessCodeResult",
+        description="What `confirmNewAccessCode` answers: ConfirmNewAccessCodePayload on success, otherwise one of the "
+        "expected failures, each implementing Error.",
+    ),
 ]
 
 __all__ = ["InvalidState"]

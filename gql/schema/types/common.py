@@ -13,11 +13,21 @@ T = TypeVar("T")
 
 @strawberry.enum(description="The kind of an expected failure: the error type's name.")
 class ErrorCode(Enum):
-    INVALID_INPUT = "INVALID_INPUT"
-    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
-    INVALID_TOKEN = "INVALID_TOKEN"
-    NOT_FOUND = "NOT_FOUND"
-    INVALID_STATE = "INVALID_STATE"
+    INVALID_INPUT = strawberry.enum_value(
+        "INVALID_INPUT", description="InvalidInput: the input breaks rules (see problems)."
+    )
+    INVALID_CREDENTIALS = strawberry.enum_value(
+        "INVALID_CREDENTIALS", description="InvalidCredentials: sign-in details are wrong."
+    )
+    INVALID_TOKEN = strawberry.enum_value(
+        "INVALID_TOKEN", description="InvalidToken: the link is unknown, used or expired."
+    )
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND", description="NotFound: no such object, or not yours."
+    )
+    INVALID_STATE = strawberry.enum_value(
+        "INVALID_STATE", description="InvalidState: the object does not allow this now."
+    )
 
 
 @strawberry.interface(

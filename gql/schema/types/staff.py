@@ -61,7 +61,11 @@ class StaffApproveAccessCodeRequestPayload:
 
 StaffApproveAccessCodeRequestResult = Annotated[
     StaffApproveAccessCodeRequestPayload | NotFound | InvalidState | InvalidInput,
-    strawberry.union("StaffApproveAccessCodeRequestResult"),
+    strawberry.union(
+        "StaffApproveAccessCodeRequestResult",
+        description="What `staffApproveAccessCodeRequest` answers: StaffApproveAccessCodeRequestPayload on success, otherwise one of the "
+        "expected failures, each implementing Error.",
+    ),
 ]
 
 
@@ -78,7 +82,11 @@ class StaffRejectAccessCodeRequestPayload:
 
 StaffRejectAccessCodeRequestResult = Annotated[
     StaffRejectAccessCodeRequestPayload | NotFound | InvalidState | InvalidInput,
-    strawberry.union("StaffRejectAccessCodeRequestResult"),
+    strawberry.union(
+        "StaffRejectAccessCodeRequestResult",
+        description="What `staffRejectAccessCodeRequest` answers: StaffRejectAccessCodeRequestPayload on success, otherwise one of the "
+        "expected failures, each implementing Error.",
+    ),
 ]
 
 
@@ -103,5 +111,9 @@ class StaffRecordAddressChangePayload:
 
 StaffRecordAddressChangeResult = Annotated[
     StaffRecordAddressChangePayload | NotFound | InvalidInput,
-    strawberry.union("StaffRecordAddressChangeResult"),
+    strawberry.union(
+        "StaffRecordAddressChangeResult",
+        description="What `staffRecordAddressChange` answers: StaffRecordAddressChangePayload on success, otherwise one of the "
+        "expected failures, each implementing Error.",
+    ),
 ]
