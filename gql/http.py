@@ -37,8 +37,23 @@ JSON = "application/json"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 # Also inside a message: a variable error goes on after it ("... Did you mean 'x'? Found: ...").
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+# graphql-core quotes a badly typed variable back ("... non string value: <the password>").
+_VARIABLE_ERROR = re.compile(r"^(Variable '\$\w+' has invalid value(?: at [^:]*)?: )(.*)$", re.S)
 GET_ONLY = frozenset({OperationType.QUERY})
 POST_ALLOWED = frozenset({OperationType.QUERY, OperationType.MUTATION})
+
+
+def without_input_values(message: str) -> str:
+    """A variable error's message without the value it quotes: the path and the reason stay.
+
+    The value may be a password sent in the wrong place; it must not travel back to client
+    logs and error reporters.
+    """
+    match = _VARIABLE_ERROR.match(message)
+    if match is None:
+        return message
+    reason = match.group(2).split(": ", 1)[0].removesuffix(", found").rstrip(".,")
+    return f"{match.group(1)}{reason}."
 
 
 def client_ip(request: Request, trusted_proxies: tuple[str, ...]) -> str:
@@ -290,8 +305,10 @@ class GraphQLEndpoint:
 
     def _format_error(self, error: GraphQLError) -> dict[str, Any]:
         formatted = dict(error.formatted)
+        message = without_input_values(str(formatted["message"]))
         if self.settings.is_production:
-            formatted["message"] = _SUGGESTION.sub("", str(formatted["message"]))
+            message = _SUGGESTION.sub("", message)
+        formatted["message"] = message
         return formatted
 
     async def _context(self, request: Request, language: str) -> Context:

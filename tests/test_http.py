@@ -489,6 +489,32 @@ async def test_in_production_a_variable_error_suggests_no_field_names(
     assert "Did you mean" not in error["message"]
 
 
+@pytest.mark.parametrize(
+    "password_value",
+    [12345, ["geheim wachtwoord van Piet"], {"nested": "geheim wachtwoord van Piet"}],
+    ids=["number", "list", "object"],
+)
+async def test_a_badly_typed_variable_is_not_quoted_back_in_the_error(
+    client: httpx.AsyncClient, password_value: Any
+) -> None:
+    # given: a client that sends its password in the wrong shape, or misspells the field
+    wrong_shape = {"input": {"accessCode": "ABCD-EFGH-JKMN", "password": password_value}}
+    misspelt = {"input": {"accessCode": "ABCD-EFGH-JKMN", "passwrd": "geheim wachtwoord van Piet"}}
+
+    # when
+    shaped = await gql(client, LOG_IN, wrong_shape)
+    spelt = await gql(client, LOG_IN, misspelt)
+
+    # then: the path and the reason, never the value
+    assert shaped["errors"][0]["message"].startswith(
+        "Variable '$input' has invalid value at .password: "
+    )
+    assert "geheim" not in shaped["errors"][0]["message"]
+    assert "12345" not in shaped["errors"][0]["message"]
+    assert "required field 'password'" in spelt["errors"][0]["message"]
+    assert "geheim" not in spelt["errors"][0]["message"]
+
+
 # -- language -----------------------------------------------------------------------------------
 
 
