@@ -33,6 +33,26 @@ mutation LogIn($input: LogInInput!) {
 
 VIEWER = "query { viewer { id accessCode name email usage kvkNumber isMainUser } }"
 
+APPROVE = """
+mutation Approve($input: StaffApproveAccessCodeRequestInput!) {
+  staffApproveAccessCodeRequest(input: $input) {
+    __typename
+    ... on StaffApproveAccessCodeRequestPayload { request { id status deliveredBy } }
+    ... on Error { code message field }
+  }
+}
+"""
+
+REJECT = """
+mutation Reject($input: StaffRejectAccessCodeRequestInput!) {
+  staffRejectAccessCodeRequest(input: $input) {
+    __typename
+    ... on StaffRejectAccessCodeRequestPayload { request { id status } }
+    ... on Error { code message field }
+  }
+}
+"""
+
 
 async def add_company(
     app: Starlette,

@@ -18,8 +18,10 @@ from gql.models.accounts import AccessCodeRequest, Account
 from gql.models.payments import DirectDebitMandate
 from tests.conftest import gql, http_client, outbox
 from tests.factories import (
+    APPROVE,
     CODE_PATTERN,
     PASSWORD,
+    REJECT,
     VIEWER,
     add_account,
     add_company,
@@ -54,26 +56,6 @@ query Requests($status: AccessCodeRequestStatus) {
       edges { node { id name email kvkNumber companyName emailMatchesRegister status
                      expectedBy deliveredBy hasMandate } }
     }
-  }
-}
-"""
-
-APPROVE = """
-mutation Approve($input: StaffApproveAccessCodeRequestInput!) {
-  staffApproveAccessCodeRequest(input: $input) {
-    __typename
-    ... on StaffApproveAccessCodeRequestPayload { request { id status deliveredBy } }
-    ... on Error { code message field }
-  }
-}
-"""
-
-REJECT = """
-mutation Reject($input: StaffRejectAccessCodeRequestInput!) {
-  staffRejectAccessCodeRequest(input: $input) {
-    __typename
-    ... on StaffRejectAccessCodeRequestPayload { request { id status } }
-    ... on Error { code message field }
   }
 }
 """

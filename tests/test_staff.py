@@ -19,7 +19,9 @@ from gql.models.security import AuditEvent
 from gql.schema.types.common import from_global_id
 from tests.conftest import gql, http_client, outbox
 from tests.factories import (
+    APPROVE,
     PASSWORD,
+    REJECT,
     add_account,
     add_company,
     add_staff,
@@ -39,26 +41,6 @@ mutation RequestAccessCode($input: RequestAccessCodeInput!) {
 
 STAFF_REQUESTS = """
 query { staff { accessCodeRequests { edges { node { id email status } } } } }
-"""
-
-APPROVE = """
-mutation Approve($input: StaffApproveAccessCodeRequestInput!) {
-  staffApproveAccessCodeRequest(input: $input) {
-    __typename
-    ... on StaffApproveAccessCodeRequestPayload { request { id status deliveredBy } }
-    ... on Error { code message field }
-  }
-}
-"""
-
-REJECT = """
-mutation Reject($input: StaffRejectAccessCodeRequestInput!) {
-  staffRejectAccessCodeRequest(input: $input) {
-    __typename
-    ... on StaffRejectAccessCodeRequestPayload { request { id status } }
-    ... on Error { code message field }
-  }
-}
 """
 
 RECORD_ADDRESS = """
