@@ -6,10 +6,8 @@ STAMP := $(VENV)/.installed-$(shell sha256sum requirements.lock pyproject.toml |
 GRAPHIQL := gql/static/graphiql/index.html
 GRAPHIQL_SRC := $(wildcard frontend-contract/graphiql/src/*.js frontend-contract/graphiql/src/*/*.js) \
 	frontend-contract/graphiql/build.mjs frontend-contract/graphiql/package-lock.json
-# Debian packages the tests need (Chromium for the browser tests, PostgreSQL for the second backend).
-APT_PACKAGES := chromium postgresql
 
-.PHONY: run test venv graphiql system-deps lint typecheck architecture pytest bench contract clean
+.PHONY: run test venv graphiql system-deps system-deps-test lint typecheck architecture pytest bench contract clean
 CONTRACT_NODE := frontend-contract/node_modules/.package-lock.json
 
 $(STAMP): requirements.lock pyproject.toml
@@ -36,7 +34,7 @@ contract: venv $(CONTRACT_NODE)
 	$(BIN)/toegang export-trusted-documents
 	cd frontend-contract && npm run codegen
 
-run: venv graphiql
+run: system-deps venv graphiql
 	$(BIN)/toegang migrate
 	$(BIN)/toegang seed-demo
 	@host=$${TOEGANG_HOST:-127.0.0.1}; port=$${TOEGANG_PORT:-8000}; \
@@ -44,19 +42,34 @@ run: venv graphiql
 	echo "Sign in with logIn using a demo access code and password printed above."; echo
 	$(BIN)/toegang serve
 
-system-deps:
+# Debian packages: to build and serve (a venv, Node.js for GraphiQL and the contract), and
+# for the tests (Chromium for the browser tests, PostgreSQL for the second backend).
+# As root they are installed; otherwise the exact apt-get line is printed.
+define need_packages
 	@missing=""; \
-	command -v chromium >/dev/null || missing="$$missing chromium"; \
-	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	python3 -c "import ensurepip, venv" 2>/dev/null || missing="$$missing python3-venv"; \
+	command -v node >/dev/null || missing="$$missing nodejs"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
+	if [ "$(1)" = test ]; then \
+	  command -v chromium >/dev/null || missing="$$missing chromium"; \
+	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	fi; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing:$$missing"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else \
-	    echo "The tests need Debian packages:$$missing. Run:"; \
+	    echo "Toegang needs Debian packages:$$missing. Run:"; \
 	    echo "  sudo apt-get update && sudo apt-get install -y$$missing"; exit 1; \
 	  fi; \
 	fi
+endef
+
+system-deps:
+	$(call need_packages,run)
+
+system-deps-test:
+	$(call need_packages,test)
 
 lint: venv
 	$(BIN)/ruff check .
@@ -68,10 +81,10 @@ typecheck: venv
 architecture: venv
 	$(BIN)/lint-imports
 
-pytest: venv graphiql system-deps $(CONTRACT_NODE)
+pytest: system-deps-test venv graphiql $(CONTRACT_NODE)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test: lint typecheck architecture pytest
+test: system-deps-test lint typecheck architecture pytest
 
 # The HTTP half needs wrk (Debian); without it the benchmark measures in process only.
 bench: venv

@@ -39,6 +39,7 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 # graphql-core quotes a badly typed variable back ("... non string value: <the password>").
 _VARIABLE_ERROR = re.compile(r"^(Variable '\$\w+' has invalid value(?: at [^:]*)?: )(.*)$", re.S)
+_QUOTED_VALUE = re.compile(r"^Value '.*?'(?= does not exist)", re.S)
 GET_ONLY = frozenset({OperationType.QUERY})
 POST_ALLOWED = frozenset({OperationType.QUERY, OperationType.MUTATION})
 
@@ -53,6 +54,7 @@ def without_input_values(message: str) -> str:
     if match is None:
         return message
     reason = match.group(2).split(": ", 1)[0].removesuffix(", found").rstrip(".,")
+    reason = _QUOTED_VALUE.sub("Value", reason)
     return f"{match.group(1)}{reason}."
 
 

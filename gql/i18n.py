@@ -60,6 +60,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # Field problems.
     "required": {"nl": "Dit veld is verplicht.", "en": "This field is required."},
+    "control_characters": {
+        "nl": "Dit veld bevat onzichtbare of stuurtekens.",
+        "en": "This field contains invisible or control characters.",
+    },
     "too_long": {
         "nl": "Dit veld mag hoogstens {maximum} tekens bevatten.",
         "en": "This field may contain at most {maximum} characters.",

@@ -122,6 +122,15 @@ class Settings:
                 )
         if not secret_key:
             secret_key = _development_secret(data_dir)
+        for origin in get_list("CORS_ORIGINS"):
+            # Credentials go with CORS: '*' would let every site act with the user's cookie.
+            parts = urlsplit(origin)
+            if origin in {"*", "null"} or parts.scheme not in {"http", "https"} or not parts.netloc:
+                raise SettingsError(
+                    f"TOEGANG_CORS_ORIGINS: {origin!r} is no origin like https://app.example.nl"
+                )
+            if mode == "production" and parts.scheme != "https":
+                raise SettingsError(f"TOEGANG_CORS_ORIGINS: {origin!r} must be https in production")
         for proxy in get_list("TRUSTED_PROXIES"):
             try:
                 ipaddress.ip_network(proxy, strict=False)

@@ -599,3 +599,23 @@ async def test_a_throttled_request_costs_no_password_hash_and_sends_nothing(app,
     # then
     assert body["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
     assert (hashing.hashes, len(await outbox(app))) == (hashes_before, mails_before)
+
+
+@pytest.mark.parametrize(
+    "name", ["Jan\u0000Jansen", "Jan\u202eJansen", "Jan\u0007Jansen"], ids=["nul", "rtl", "bell"]
+)
+async def test_a_name_with_control_characters_is_refused_and_nothing_is_stored(app, client, name):
+    # given
+    values = {
+        "usage": "PRIVATE",
+        "name": name,
+        "email": "jan@example.nl",
+        "password": "lange zinnen zijn sterke wachtwoorden",
+    }
+    # when
+    body = await gql(client, REQUEST_ACCESS_CODE, {"input": values})
+    # then: a clear answer on both backends (PostgreSQL cannot even store a NUL)
+    result = body["data"]["requestAccessCode"]
+    assert result["__typename"] == "InvalidInput"
+    assert result["field"] == ["name"]
+    assert await outbox(app) == []

@@ -515,6 +515,19 @@ async def test_a_badly_typed_variable_is_not_quoted_back_in_the_error(
     assert "geheim" not in spelt["errors"][0]["message"]
 
 
+async def test_a_value_sent_for_an_enum_is_not_quoted_back(client: httpx.AsyncClient) -> None:
+    # given: a secret typed into the wrong field
+    variables = {
+        "input": {"accessCode": "ABCD-EFGH-JKMN", "password": "x", "session": "hunter2-secret"}
+    }
+    # when
+    body = await gql(client, LOG_IN, variables)
+    # then
+    [error] = body["errors"]
+    assert "hunter2" not in error["message"]
+    assert "'SessionKind'" in error["message"]
+
+
 # -- language -----------------------------------------------------------------------------------
 
 

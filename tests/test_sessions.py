@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -301,3 +302,18 @@ async def test_signing_in_again_ends_the_session_the_client_presented(app, clien
         replay.cookies.set("toegang_session", first)
         assert (await gql(replay, VIEWER))["data"]["viewer"] is None
     assert (await gql(client, VIEWER))["data"]["viewer"] is not None
+
+
+async def test_the_reported_expiry_is_the_real_idle_end_between_touches(app, client, clock):
+    # given: signed in at t0 (the session's last activity is stored as t0)
+    code = await add_account(app)
+    assert (await log_in(client, code))["__typename"] == "LogInPayload"
+    signed_in_at = clock.now()
+    # when: 30 seconds later (too soon to store a new last activity)
+    clock.advance(seconds=30)
+    body = await gql(client, "query { viewer { sessionExpiresAt } }")
+    # then: the session ends 30 minutes after t0, and that is what the client is told
+    reported = datetime.fromisoformat(body["data"]["viewer"]["sessionExpiresAt"])
+    assert reported == signed_in_at + timedelta(minutes=30)
+    clock.advance(minutes=29, seconds=31)
+    assert (await gql(client, VIEWER))["data"]["viewer"] is None

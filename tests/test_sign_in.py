@@ -131,8 +131,8 @@ async def test_a_wrong_password_and_an_unknown_code_get_identical_answers_for_eq
 
 @pytest.mark.parametrize(
     "malformed",
-    ["IL01-OOOO-0000", "ik weet het niet meer!", "x" * 500],
-    ids=["look-alikes", "prose", "500-chars"],
+    ["IL01-OOOO-0000", "ik weet het niet meer!", "x" * 500, "DEMA\u0000PRVT-2345", "\u202e2345"],
+    ids=["look-alikes", "prose", "500-chars", "nul-character", "format-character"],
 )
 async def test_a_malformed_code_gets_the_same_answer_for_the_same_work(app, client, malformed):
     # given

@@ -8,6 +8,7 @@ import secrets
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 LENGTH = 12  # 31^12 ≈ 2^59 codes
 _SEPARATORS = str.maketrans("", "", " -_.")
+_KEEP = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 
 def generate() -> str:
@@ -16,8 +17,12 @@ def generate() -> str:
 
 
 def normalize(raw: str) -> str:
-    """Upper-case, without spaces or dashes; the form that is stored and compared."""
-    return raw.translate(_SEPARATORS).upper()
+    """Upper-case ASCII letters and digits only; the form that is stored and compared.
+
+    Separators people type (spaces, dashes) go, and so does anything else that cannot be
+    part of a code (a NUL would otherwise reach the database driver).
+    """
+    return "".join(ch for ch in raw.translate(_SEPARATORS).upper() if ch in _KEEP)
 
 
 def is_well_formed(code: str) -> bool:

@@ -71,13 +71,14 @@ async def _consume_token(
     return account
 
 
-async def _mail_throttle(deps: Deps, session: AsyncSession, caller: Caller, target: str) -> None:
-    now = deps.clock.now()
-    await throttle.hit_mail_limits(
+async def _may_mail(deps: Deps, session: AsyncSession, caller: Caller, target: str) -> bool:
+    """Throttle per client (RATE_LIMITED) and per target (quietly: the same answer, no mail)."""
+    return await throttle.hit_mail_limits(
         session,
         target_key=deps.keyed_hash(target),
         client_key=deps.keyed_hash(caller.client_ip),
-        now=now,
+        now=deps.clock.now(),
+        quiet_at_target_limit=True,
     )
 
 
@@ -118,7 +119,8 @@ async def request_password_reset(deps: Deps, *, caller: Caller, access_code: str
     code = access_codes.normalize(access_code)[:32]
     now = deps.clock.now()
     async with deps.db.write() as session:
-        await _mail_throttle(deps, session, caller, "reset:" + code)
+        if not await _may_mail(deps, session, caller, "reset:" + code):
+            return
         account = (
             await session.execute(
                 select(Account).where(
@@ -186,7 +188,8 @@ async def request_new_access_code(
     email_key = normalize_email(cleaned_email)
     now = deps.clock.now()
     async with deps.db.write() as session:
-        await _mail_throttle(deps, session, caller, f"newcode:{email_key}")
+        if not await _may_mail(deps, session, caller, f"newcode:{email_key}"):
+            return
         query = select(Account).where(
             Account.email_normalized == email_key,
             Account.active.is_(True),  # type: ignore[attr-defined]

@@ -93,11 +93,13 @@ async def resolve(db: Database, *, token: str, now: datetime) -> SessionInfo | N
     if now >= created_at + ABSOLUTE_TIMEOUT or now >= last_seen_at + IDLE_TIMEOUT:
         return None
     if now - last_seen_at >= TOUCH_INTERVAL:
+        last_seen_at = now
         async with db.write() as session:
             await session.execute(
                 update(AuthSession).where(AuthSession.id == session_id).values(last_seen_at=now)
             )
-    expires_at = min(created_at + ABSOLUTE_TIMEOUT, now + IDLE_TIMEOUT)
+    # From what is stored: between touches the idle end does not move with every request.
+    expires_at = min(created_at + ABSOLUTE_TIMEOUT, last_seen_at + IDLE_TIMEOUT)
     return SessionInfo(session_id, account_id, usage, expires_at, SessionAccount(*row[5:]))
 
 

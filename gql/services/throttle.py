@@ -81,11 +81,7 @@ async def claim_sign_in_attempt(
     guesses see each other and cannot all slip past the delays and the hourly cap. A
     success takes the count back with `forgive_sign_in_attempt`. Returns the hit's id.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        # SQLite's BEGIN IMMEDIATE already serializes writers; PostgreSQL needs a lock.
-        await session.execute(
-            text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": int(code_key[:15], 16)}
-        )
+    await _serialize(session, code_key)
     await check_sign_in(session, code_key=code_key, pair_key=pair_key, now=now)
     hit = ThrottleHit(bucket=SIGN_IN_CODE, key=code_key, at=now)
     session.add(ThrottleHit(bucket=SIGN_IN_CODE_IP, key=pair_key, at=now))
@@ -102,15 +98,43 @@ async def forgive_sign_in_attempt(session: AsyncSession, *, hit_id: int, pair_ke
 
 
 async def hit_mail_limits(
-    session: AsyncSession, *, target_key: str, client_key: str, now: datetime
-) -> None:
-    """Count a mail-sending request; refuse when its target or client sent too many."""
-    for bucket, key, limit in (
-        (MAIL_TARGET, target_key, MAIL_PER_TARGET_PER_HOUR),
-        (MAIL_CLIENT, client_key, MAIL_PER_CLIENT_PER_HOUR),
-    ):
-        count, first, _ = await _window(session, bucket=bucket, key=key, since=now - HOUR)
-        if count >= limit and first is not None:
-            raise RateLimitedError(retry_after=first + HOUR)
-    await record(session, bucket=MAIL_TARGET, key=target_key, now=now)
+    session: AsyncSession,
+    *,
+    target_key: str,
+    client_key: str,
+    now: datetime,
+    quiet_at_target_limit: bool = False,
+) -> bool:
+    """Count a mail-sending request; False when its target had enough mail this hour.
+
+    A client over its limit is refused (RATE_LIMITED). A target over its limit is refused
+    too, unless `quiet_at_target_limit`: then the caller answers as usual and sends nothing,
+    so nobody can lock another person out of the recovery mails by asking on their behalf.
+    """
+    await _serialize(session, *sorted((target_key, client_key)))
+    count, first, _ = await _window(session, bucket=MAIL_CLIENT, key=client_key, since=now - HOUR)
+    if count >= MAIL_PER_CLIENT_PER_HOUR and first is not None:
+        raise RateLimitedError(retry_after=first + HOUR)
     await record(session, bucket=MAIL_CLIENT, key=client_key, now=now)
+    count, first, _ = await _window(session, bucket=MAIL_TARGET, key=target_key, since=now - HOUR)
+    if count >= MAIL_PER_TARGET_PER_HOUR and first is not None:
+        if quiet_at_target_limit:
+            return False
+        raise RateLimitedError(retry_after=first + HOUR)
+    await record(session, bucket=MAIL_TARGET, key=target_key, now=now)
+    return True
+
+
+async def _serialize(session: AsyncSession, *keys: str) -> None:
+    """Make counting for these keys one-at-a-time until the transaction ends.
+
+    SQLite's BEGIN IMMEDIATE already serializes writers; on PostgreSQL (READ COMMITTED)
+    concurrent transactions would not see each other's uncommitted hits, so each key takes
+    a transaction-scoped advisory lock (keys are hex HMACs; always taken in sorted order).
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for key in keys:
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": int(key[:15], 16)}
+        )

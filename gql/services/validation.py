@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from gql.services.errors import Problems
 
@@ -11,12 +12,19 @@ _KVK = re.compile(r"^\d{8}$")
 _POSTAL_CODE = re.compile(r"^[1-9]\d{3} ?[A-Z]{2}$")
 
 
+def has_control_characters(value: str) -> bool:
+    """NUL, other control and invisible format characters: never part of a name or address."""
+    return any(unicodedata.category(ch) in {"Cc", "Cf"} for ch in value)
+
+
 def text_field(
     problems: Problems, field: tuple[str, ...] | str, value: str, *, maximum: int
 ) -> str:
     """Trimmed text that must not be empty or too long."""
     cleaned = " ".join(value.split())
-    if not cleaned:
+    if has_control_characters(cleaned):
+        problems.add(field, "control_characters")
+    elif not cleaned:
         problems.add(field, "required")
     elif len(cleaned) > maximum:
         problems.add(field, "too_long", maximum=maximum)
@@ -27,7 +35,7 @@ def email_field(problems: Problems, field: tuple[str, ...] | str, value: str) ->
     cleaned = value.strip()
     if not cleaned:
         problems.add(field, "required")
-    elif len(cleaned) > 254 or not _EMAIL.match(cleaned):
+    elif len(cleaned) > 254 or not _EMAIL.match(cleaned) or has_control_characters(cleaned):
         problems.add(field, "email_invalid")
     return cleaned
 
