@@ -23,6 +23,7 @@ from starlette.applications import Starlette
 
 from gql.app import create_app
 from gql.clock import FrozenClock
+from gql.mail.sealing import unseal
 from gql.migrate import upgrade
 from gql.models.outbox import OutboxMessage
 from gql.services.passwords import PasswordHashing
@@ -187,11 +188,19 @@ async def gql(
 
 
 async def outbox(app: Starlette) -> list[OutboxMessage]:
-    """Every message queued so far, oldest first."""
+    """Every message queued so far, oldest first, with its body opened for reading.
+
+    The database holds bodies sealed (and emptied once sent); the rows returned here are
+    detached copies, so opening them changes nothing stored.
+    """
+    key = app.state.deps.settings.secret_key
     async with app.state.deps.db.read() as session:
-        return list(
+        rows = list(
             (await session.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars()
         )
+    for row in rows:
+        row.body = unseal(row.body, secret_key=key) if row.body else ""
+    return rows
 
 
 def replace_settings(settings: Settings, **changes: Any) -> Settings:

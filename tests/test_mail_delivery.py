@@ -6,7 +6,7 @@ import asyncio
 import email
 import socket
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.policy import default as default_policy
@@ -21,6 +21,7 @@ from sqlmodel import select
 from gql.clock import FrozenClock
 from gql.db import Database
 from gql.mail.dispatcher import Dispatcher
+from gql.mail.sealing import seal
 from gql.mail.sender import Sender, SmtpSender, build_email, make_senders
 from gql.migrate import upgrade
 from gql.models.outbox import OutboxMessage
@@ -139,7 +140,10 @@ async def add_message(env: Env, *, channel: str = "EMAIL", **fields: Any) -> Out
             "created_at": now,
             "next_attempt_at": now,
         }
-        message = OutboxMessage(**(values | fields))
+        merged = values | fields
+        # As the outbox stores it: sealed (gql/mail/sealing.py).
+        merged["body"] = seal(merged["body"], secret_key=env.settings.secret_key)
+        message = OutboxMessage(**merged)
         session.add(message)
     return message
 
@@ -310,7 +314,7 @@ async def test_without_an_smtp_host_a_mail_is_written_as_an_eml_file_a_person_ca
     env: Env,
 ) -> None:
     # given
-    settings = Settings(data_dir=env.data_dir, smtp_host="", mail_from=env.settings.mail_from)
+    settings = replace(env.settings, smtp_host="")
     message = await add_message(env, language="en", subject="Your access code — KVK")
 
     # when

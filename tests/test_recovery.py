@@ -7,9 +7,11 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from starlette.applications import Starlette
 
+from gql.mail.dispatcher import Dispatcher
+from gql.mail.sender import make_senders
 from gql.models.accounts import OneTimeToken
 from gql.services import access_codes
 from gql.services.deps import sha256_hex
@@ -535,3 +537,29 @@ async def test_staff_cannot_be_reached_by_the_public_password_reset(app, client)
     # then: the same neutral answer, and no mail: staff are managed from the command line
     assert answer == unknown
     assert await outbox(app) == []
+
+
+# ---- secrets at rest ----------------------------------------------------------------------
+
+
+async def test_a_reset_link_is_never_readable_in_the_database_and_gone_once_sent(app, client):
+    # given: a reset mail is queued
+    code = await add_account(app)
+    token = await reset_token(app, client, code)
+    # when: someone reads the outbox table as stored (a backup, a replica)
+    async with app.state.deps.db.read() as session:
+        [stored] = (await session.execute(text("SELECT body FROM outbox_message"))).scalars()
+    # then: neither the token nor any of the text is there
+    assert token not in stored
+    assert "wachtwoord" not in stored
+    # and once sent, the body is not kept at all (the token is only in the mail)
+    deps = app.state.deps
+    await Dispatcher(deps.db, deps.settings, deps.clock, make_senders(deps.settings)).run_once()
+    async with app.state.deps.db.read() as session:
+        [after] = (await session.execute(text("SELECT body FROM outbox_message"))).scalars()
+    assert after == ""
+    [eml] = (deps.settings.data_dir / "mail").glob("*.eml")
+    assert token in eml.read_text()
+    assert (await reset(client, token, "een nieuw en lang wachtwoord hier"))["__typename"] == (
+        "ResetPasswordPayload"
+    )

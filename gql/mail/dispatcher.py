@@ -24,6 +24,7 @@ from sqlmodel import col
 
 from gql.clock import Clock
 from gql.db import Database
+from gql.mail.sealing import InvalidToken, unseal
 from gql.mail.sender import Sender
 from gql.models.outbox import OutboxMessage
 from gql.models.security import ThrottleHit
@@ -140,6 +141,13 @@ class Dispatcher:
         try:
             if sender is None:
                 raise LookupError(f"no sender for channel {message.channel}")
+            # Opened only now, on a detached row: the database keeps the sealed text.
+            try:
+                message.body = unseal(message.body, secret_key=self.settings.secret_key)
+            except InvalidToken:
+                raise ValueError(
+                    "the body cannot be opened: TOEGANG_SECRET_KEY changed since it was queued"
+                ) from None
             async with asyncio.timeout(SEND_TIMEOUT.total_seconds()):
                 await sender.send(message)
         except Exception as exc:
@@ -158,7 +166,8 @@ class Dispatcher:
                     col(OutboxMessage.lease_owner) == self.owner_id,
                     col(OutboxMessage.sent_at).is_(None),
                 )
-                .values(sent_at=self.clock.now(), lease_owner=None, lease_until=None),
+                # Sent: the body (codes, single-use links) is no longer kept at all.
+                .values(sent_at=self.clock.now(), lease_owner=None, lease_until=None, body=""),
             )
         if marked:
             logger.info("outbox message %s sent by %s", message.id, message.channel)

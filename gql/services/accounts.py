@@ -168,7 +168,7 @@ async def _issue_private(
         language=caller.language,
         params={"name": app.name, "access_code": access_codes.display(code)},
         now=now,
-        public_url=deps.settings.public_url,
+        settings=deps.settings,
         account_id=account.id,
     )
 
@@ -230,7 +230,7 @@ async def _queue_business(
         language=caller.language,
         params=params,
         now=now,
-        public_url=deps.settings.public_url,
+        settings=deps.settings,
     )
 
 
@@ -434,7 +434,7 @@ async def set_password(
             "at": format_moment(now, account.language),
         },
         now=now,
-        public_url=deps.settings.public_url,
+        settings=deps.settings,
     )
 
 

@@ -8,10 +8,12 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gql.mail.sealing import seal
 from gql.mail.templates import render
 from gql.models.accounts import Account
 from gql.models.outbox import OutboxMessage
 from gql.models.register import Company
+from gql.settings import Settings
 
 
 def _message_id(public_url: str) -> str:
@@ -29,19 +31,19 @@ def _queue(
     language: str,
     params: dict[str, object],
     now: datetime,
-    public_url: str,
+    settings: Settings,
     account_id: int | None,
 ) -> OutboxMessage:
     subject, body = render(template, language, params)
     message = OutboxMessage(
-        message_id=_message_id(public_url),
+        message_id=_message_id(settings.public_url),
         channel=channel,
         template=template,
         language=language,
         recipient=recipient,
         address=address,
         subject=subject,
-        body=body,
+        body=seal(body, secret_key=settings.secret_key),
         account_id=account_id,
         created_at=now,
         next_attempt_at=now,
@@ -58,7 +60,7 @@ async def enqueue_email(
     language: str,
     params: dict[str, object],
     now: datetime,
-    public_url: str,
+    settings: Settings,
     account_id: int | None = None,
 ) -> OutboxMessage:
     """Queue an e-mail; it is sent only if the surrounding transaction commits."""
@@ -71,7 +73,7 @@ async def enqueue_email(
         language=language,
         params=params,
         now=now,
-        public_url=public_url,
+        settings=settings,
         account_id=account_id,
     )
 
@@ -83,7 +85,7 @@ async def mail_account(
     template: str,
     params: dict[str, object],
     now: datetime,
-    public_url: str,
+    settings: Settings,
 ) -> OutboxMessage:
     """Queue an e-mail to the account's address, in its language, greeting it by name."""
     return await enqueue_email(
@@ -93,7 +95,7 @@ async def mail_account(
         language=account.language,
         params={"name": account.name, **params},
         now=now,
-        public_url=public_url,
+        settings=settings,
         account_id=account.id,
     )
 
@@ -120,7 +122,7 @@ async def enqueue_letter(
     language: str,
     params: dict[str, object],
     now: datetime,
-    public_url: str,
+    settings: Settings,
     account_id: int | None = None,
 ) -> OutboxMessage:
     """Queue a letter to the company's registered address as it is at this moment."""
@@ -133,6 +135,6 @@ async def enqueue_letter(
         language=language,
         params=params,
         now=now,
-        public_url=public_url,
+        settings=settings,
         account_id=account_id,
     )

@@ -106,7 +106,7 @@ async def _send_token(
             "minutes": int(TOKEN_LIFETIME.total_seconds() // 60),
         },
         now=now,
-        public_url=deps.settings.public_url,
+        settings=deps.settings,
     )
 
 
@@ -230,7 +230,7 @@ async def confirm_new_access_code(deps: Deps, *, caller: Caller, token: str) -> 
                 "channel_text": _CHANNEL_TEXT[channel][account.language == "en"],
             },
             now=now,
-            public_url=deps.settings.public_url,
+            settings=deps.settings,
         )
         return NewCodeOutcome(channel)
 
@@ -260,7 +260,7 @@ async def deliver_access_code(
                 "access_code": access_codes.display(code),
             },
             now=now,
-            public_url=deps.settings.public_url,
+            settings=deps.settings,
             account_id=account.id,
         )
         return "POST"
@@ -270,7 +270,7 @@ async def deliver_access_code(
         template="access_code_issued",
         params={"access_code": access_codes.display(code)},
         now=now,
-        public_url=deps.settings.public_url,
+        settings=deps.settings,
     )
     return "EMAIL"
 

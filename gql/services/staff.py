@@ -172,7 +172,7 @@ async def _adopt_mandate(
             "at": format_moment(now, account.language),
         },
         now=now,
-        public_url=deps.settings.public_url,
+        settings=deps.settings,
     )
 
 
@@ -198,7 +198,7 @@ async def reject_request(
             language=req.language,
             params={"name": req.name, "company_name": company.name, "reason": cleaned},
             now=now,
-            public_url=deps.settings.public_url,
+            settings=deps.settings,
         )
         await audit.record(
             session,
