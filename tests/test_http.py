@@ -50,7 +50,7 @@ mutation RequestAccessCode($input: RequestAccessCodeInput!) {
 }
 """
 
-LOG_OUT = "mutation LogOut { logOut { __typename } }"
+LOG_OUT = "mutation LogOut { logOut(input: {}) { __typename } }"
 
 TYPENAME = "query TypeName { __typename }"
 

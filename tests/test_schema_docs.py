@@ -50,3 +50,30 @@ def undocumented() -> list[str]:
 
 def test_every_type_field_argument_and_enum_value_has_a_description() -> None:
     assert undocumented() == []
+
+
+def test_every_mutation_takes_a_required_input_and_answers_its_payload_or_typed_errors() -> None:
+    # SPEC §4: x(input: XInput!): XResult!, XResult = XPayload | errors implementing Error
+    mutation = schema._schema.mutation_type
+    assert mutation is not None
+    error = schema._schema.type_map["Error"]
+    wrong: list[str] = []
+    for name, field in mutation.fields.items():
+        base = name[0].upper() + name[1:]
+        arg = field.args.get("input")
+        if list(field.args) != ["input"] or arg is None or str(arg.type) != f"{base}Input!":
+            wrong.append(f"{name}: arguments {list(field.args)}")
+        if str(field.type) != f"{base}Result!":
+            wrong.append(f"{name}: returns {field.type}")
+            continue
+        union = schema._schema.type_map[f"{base}Result"]
+        assert isinstance(union, GraphQLUnionType)
+        members = {t.name for t in union.types}
+        errors = {
+            t.name
+            for t in union.types
+            if error in t.interfaces  # type: ignore[attr-defined]
+        }
+        if members - errors != {f"{base}Payload"}:
+            wrong.append(f"{name}: members {sorted(members)}")
+    assert wrong == []

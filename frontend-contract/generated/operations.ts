@@ -217,7 +217,7 @@ export type LogInMutation = { logIn:
    };
 
 export type LogOutMutationVariables = Exact<{
-  input?: LogOutInput | null | undefined;
+  input: LogOutInput;
 }>;
 
 

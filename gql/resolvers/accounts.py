@@ -124,9 +124,7 @@ async def log_in(info: Inf, input: Annotated[t.LogInInput, INPUT]) -> t.LogInRes
     )
 
 
-async def log_out(
-    info: Inf, input: Annotated[t.LogOutInput | None, INPUT] = None
-) -> t.LogOutResult:
+async def log_out(info: Inf, input: Annotated[t.LogOutInput, INPUT]) -> t.LogOutResult:
     ctx = info.context
     require_account(info)
     try:
@@ -134,7 +132,7 @@ async def log_out(
     except DomainError as exc:
         return error_result(exc, ctx.language)
     ctx.clear_session_cookie()
-    return t.LogOutPayload(client_mutation_id=input.client_mutation_id if input else None)
+    return t.LogOutPayload(client_mutation_id=input.client_mutation_id)
 
 
 async def change_password(
