@@ -15,8 +15,9 @@ from gql.services import access_codes, audit, outbox, payments
 from gql.services.accounts import BUSINESS, format_moment, new_unique_code
 from gql.services.deps import Caller, Deps
 from gql.services.errors import InvalidStateError, NotFoundError, Problems
+from gql.services.passwords import check_password
 from gql.services.recovery import deliver_access_code, emails_match
-from gql.services.validation import text_field
+from gql.services.validation import email_field, normalize_email, text_field
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,9 +226,6 @@ async def create_staff(
     deps: Deps, *, name: str, email: str, password: str, totp_secret: str
 ) -> str:
     """A staff account (command line only); returns its access code."""
-    from gql.services.passwords import check_password
-    from gql.services.validation import email_field, normalize_email
-
     problems = Problems()
     clean_name = text_field(problems, "name", name, maximum=200)
     clean_email = email_field(problems, "email", email)
