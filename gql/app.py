@@ -25,6 +25,7 @@ from gql.mail.sender import make_senders
 from gql.middleware import RequestMiddleware
 from gql.migrate import current_revision, head_revision
 from gql.schema.root import build_schema, schema
+from gql.services import recovery
 from gql.services.deps import Deps
 from gql.services.passwords import HashParameters, PasswordHashing
 from gql.settings import Settings
@@ -97,7 +98,13 @@ def create_app(
         stop = asyncio.Event()
         task = None
         if settings.run_dispatcher:
-            dispatcher = Dispatcher(db, settings, deps.clock, make_senders(settings))
+            dispatcher = Dispatcher(
+                db,
+                settings,
+                deps.clock,
+                make_senders(settings),
+                jobs=[lambda: recovery.process_recovery_requests(deps)],
+            )
             task = asyncio.create_task(dispatcher.run_forever(stop))
         try:
             yield

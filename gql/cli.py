@@ -65,6 +65,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
     from gql import logs
     from gql.mail.dispatcher import Dispatcher
     from gql.mail.sender import make_senders
+    from gql.services import recovery
 
     settings = _settings()
     logs.configure(settings.log_level)
@@ -75,7 +76,13 @@ def cmd_worker(args: argparse.Namespace) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        dispatcher = Dispatcher(deps.db, settings, deps.clock, make_senders(settings))
+        dispatcher = Dispatcher(
+            deps.db,
+            settings,
+            deps.clock,
+            make_senders(settings),
+            jobs=[lambda: recovery.process_recovery_requests(deps)],
+        )
         await dispatcher.run_forever(stop)
         await deps.db.dispose()
 

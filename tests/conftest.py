@@ -26,6 +26,7 @@ from gql.clock import FrozenClock
 from gql.mail.sealing import unseal
 from gql.migrate import upgrade
 from gql.models.outbox import OutboxMessage
+from gql.services import recovery
 from gql.services.passwords import PasswordHashing
 from gql.settings import Settings
 from tests.pgcluster import Cluster
@@ -190,9 +191,12 @@ async def gql(
 async def outbox(app: Starlette) -> list[OutboxMessage]:
     """Every message queued so far, oldest first, with its body opened for reading.
 
+    First the worker's recovery job runs, as the dispatcher loop of `toegang serve` does
+    within a poll interval: reset and new-code mails are queued by it, not by the request.
     The database holds bodies sealed (and emptied once sent); the rows returned here are
     detached copies, so opening them changes nothing stored.
     """
+    await process_recovery(app)
     key = app.state.deps.settings.secret_key
     async with app.state.deps.db.read() as session:
         rows = list(
@@ -205,3 +209,8 @@ async def outbox(app: Starlette) -> list[OutboxMessage]:
 
 def replace_settings(settings: Settings, **changes: Any) -> Settings:
     return replace(settings, **changes)
+
+
+async def process_recovery(app: Starlette) -> int:
+    """Run the worker's recovery job once, as the dispatcher loop of `toegang serve` does."""
+    return await recovery.process_recovery_requests(app.state.deps)

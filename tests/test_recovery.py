@@ -15,7 +15,7 @@ from gql.mail.sender import make_senders
 from gql.models.accounts import OneTimeToken
 from gql.services import access_codes
 from gql.services.deps import sha256_hex
-from tests.conftest import gql, http_client, outbox
+from tests.conftest import gql, http_client, outbox, process_recovery
 from tests.factories import (
     CODE_PATTERN,
     OTHER_PASSWORD,
@@ -563,3 +563,34 @@ async def test_a_reset_link_is_never_readable_in_the_database_and_gone_once_sent
     assert (await reset(client, token, "een nieuw en lang wachtwoord hier"))["__typename"] == (
         "ResetPasswordPayload"
     )
+
+
+# ---- no enumeration by timing: the request does the same work for everyone ------------------
+
+
+async def test_a_recovery_request_does_the_same_work_for_known_and_unknown_accounts(app, client):
+    # given
+    known = await add_account(app)
+    deps = app.state.deps
+
+    async def stored() -> dict[str, int]:
+        async with deps.db.read() as session:
+            return {
+                table: (await session.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one()
+                for table in ("recovery_request", "one_time_token", "outbox_message")
+            }
+
+    # when: one request for a known code, one for an unknown code, before the worker runs
+    await request_reset(client, known)
+    after_known = await stored()
+    await request_reset(client, "ABCD-EFGH-JKMN")
+    after_unknown = await stored()
+    # then: each request stored exactly one sealed request row, and nothing else yet
+    assert after_known == {"recovery_request": 1, "one_time_token": 0, "outbox_message": 0}
+    assert after_unknown == {"recovery_request": 2, "one_time_token": 0, "outbox_message": 0}
+    async with deps.db.read() as session:
+        lookups = (await session.execute(text("SELECT lookup FROM recovery_request"))).scalars()
+        assert not [v for v in lookups if access_codes.normalize(known) in v]
+    # and the worker handles both: one token and one mail for the known account, none else
+    assert await process_recovery(app) == 2
+    assert await stored() == {"recovery_request": 0, "one_time_token": 1, "outbox_message": 1}

@@ -14,7 +14,7 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -58,8 +58,11 @@ class Dispatcher:
         clock: Clock,
         senders: Mapping[str, Sender],
         owner_id: str | None = None,
+        jobs: Sequence[Callable[[], Awaitable[object]]] = (),
     ) -> None:
         self.db = db
+        # Work that queues mail (recovery requests), run before each round of sending.
+        self.jobs = tuple(jobs)
         self.settings = settings
         self.clock = clock
         self.senders = senders
@@ -87,6 +90,8 @@ class Dispatcher:
             sent = 0
             try:
                 await self._housekeeping_when_due()
+                for job in self.jobs:
+                    await job()
                 sent = await self.run_once(limit=limit)
             except Exception:
                 logger.exception("outbox dispatcher round failed; trying again")

@@ -1,6 +1,12 @@
 """Every table, imported so that SQLModel.metadata knows them all (Alembic reads it)."""
 
-from gql.models.accounts import AccessCodeRequest, Account, AuthSession, OneTimeToken
+from gql.models.accounts import (
+    AccessCodeRequest,
+    Account,
+    AuthSession,
+    OneTimeToken,
+    RecoveryRequest,
+)
 from gql.models.outbox import OutboxMessage
 from gql.models.payments import DirectDebitMandate
 from gql.models.register import Company
@@ -15,5 +21,6 @@ __all__ = [
     "DirectDebitMandate",
     "OneTimeToken",
     "OutboxMessage",
+    "RecoveryRequest",
     "ThrottleHit",
 ]

@@ -107,3 +107,19 @@ class OneTimeToken(SQLModel, table=True):
     created_at: datetime = utc_field()
     expires_at: datetime = utc_field()
     used_at: datetime | None = utc_field(nullable=True, default=None)
+
+
+class RecoveryRequest(SQLModel, table=True):
+    """A password-reset or new-code request, handled by the worker.
+
+    The request itself does the same work whether or not an account matches (no account
+    enumeration by timing); the worker looks the account up, issues the token and queues the
+    mail. `lookup` (an access code, or an e-mail address and KVK number) is sealed at rest.
+    """
+
+    __tablename__ = "recovery_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    purpose: str = Field(max_length=20)
+    lookup: str = Field(max_length=2000)
+    created_at: datetime = utc_field()

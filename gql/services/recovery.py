@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
-from gql.models.accounts import Account, OneTimeToken
+from gql.mail.sealing import InvalidToken, seal, unseal
+from gql.models.accounts import Account, OneTimeToken, RecoveryRequest
 from gql.models.register import Company
 from gql.services import access_codes, outbox, sessions, throttle
 from gql.services.accounts import (
     BUSINESS,
     PRIVATE,
+    STAFF,
     format_moment,
     new_unique_code,
     revoke_tokens,
@@ -24,6 +29,8 @@ from gql.services.deps import Caller, Deps, sha256_hex
 from gql.services.errors import InvalidTokenError, Problems
 from gql.services.passwords import check_password
 from gql.services.validation import email_field, kvk_number_field, normalize_email
+
+log = logging.getLogger("toegang.recovery")
 
 RESET = "PASSWORD_RESET"
 NEW_CODE = "NEW_ACCESS_CODE"
@@ -111,29 +118,74 @@ async def _send_token(
 
 
 async def request_password_reset(deps: Deps, *, caller: Caller, access_code: str) -> None:
-    """Mail a reset link when the code is known; the answer is the same either way."""
+    """Queue a reset request; the answer and the work are the same whether the code is known.
+
+    The worker (`process_recovery_requests`) looks the account up and mails the link.
+    """
     problems = Problems()
     if not access_code.strip():
         problems.add("accessCode", "required")
     problems.raise_if_any()
     code = access_codes.normalize(access_code)[:32]
+    await _queue_request(deps, caller, purpose=RESET, target="reset:" + code, lookup={"code": code})
+
+
+async def _queue_request(
+    deps: Deps, caller: Caller, *, purpose: str, target: str, lookup: dict[str, str | None]
+) -> None:
     now = deps.clock.now()
     async with deps.db.write() as session:
-        if not await _may_mail(deps, session, caller, "reset:" + code):
+        if not await _may_mail(deps, session, caller, target):
             return
-        account = (
-            await session.execute(
-                select(Account).where(
-                    Account.access_code == code,
-                    Account.active.is_(True),  # type: ignore[attr-defined]
-                    # Staff are managed from the command line only.
-                    Account.usage != "STAFF",
-                )
-            )
-        ).scalar_one_or_none()
-        if account is None or account.id is None:
-            return
-        await _send_token(deps, session, account=account, purpose=RESET, now=now)
+        sealed = seal(json.dumps(lookup), secret_key=deps.settings.secret_key)
+        session.add(RecoveryRequest(purpose=purpose, lookup=sealed, created_at=now))
+
+
+async def process_recovery_requests(deps: Deps, *, limit: int = 20) -> int:
+    """Handle queued recovery requests: find the accounts, issue tokens, queue the mails.
+
+    One transaction per batch: a request is handled and removed together, exactly once, also
+    with several workers (SKIP LOCKED on PostgreSQL; BEGIN IMMEDIATE on SQLite).
+    """
+    query = select(RecoveryRequest).order_by(col(RecoveryRequest.id)).limit(limit)
+    if not deps.db.is_sqlite:
+        query = query.with_for_update(skip_locked=True)
+    async with deps.db.write() as session:
+        requests = list((await session.execute(query)).scalars())
+        for request in requests:
+            try:
+                lookup = json.loads(unseal(request.lookup, secret_key=deps.settings.secret_key))
+            except InvalidToken:
+                log.warning("recovery request %s unreadable (secret key changed?)", request.id)
+            else:
+                for account in await _matching_accounts(session, request.purpose, lookup):
+                    await _send_token(
+                        deps,
+                        session,
+                        account=account,
+                        purpose=request.purpose,
+                        now=deps.clock.now(),
+                    )
+            await session.delete(request)
+    return len(requests)
+
+
+async def _matching_accounts(
+    session: AsyncSession, purpose: str, lookup: dict[str, str | None]
+) -> list[Account]:
+    """Active accounts a request is for; staff are managed from the command line only."""
+    query = select(Account).where(col(Account.active).is_(True), Account.usage != STAFF)
+    if purpose == RESET:
+        query = query.where(Account.access_code == lookup["code"])
+    elif lookup.get("kvk"):
+        query = query.where(
+            Account.email_normalized == lookup["email"],
+            Account.usage == BUSINESS,
+            Account.kvk_number == lookup["kvk"],
+        )
+    else:
+        query = query.where(Account.email_normalized == lookup["email"], Account.usage == PRIVATE)
+    return list((await session.execute(query)).scalars())
 
 
 async def reset_password(deps: Deps, *, caller: Caller, token: str, new_password: str) -> None:
@@ -180,26 +232,19 @@ async def reset_password(deps: Deps, *, caller: Caller, token: str, new_password
 async def request_new_access_code(
     deps: Deps, *, caller: Caller, email: str, kvk_number: str | None
 ) -> None:
-    """Mail a confirmation link to each matching account; the answer is the same either way."""
+    """Queue a new-code request; the worker mails a confirmation link to each match."""
     problems = Problems()
     cleaned_email = email_field(problems, "email", email)
     kvk = kvk_number_field(problems, "kvkNumber", kvk_number) if kvk_number else None
     problems.raise_if_any()
     email_key = normalize_email(cleaned_email)
-    now = deps.clock.now()
-    async with deps.db.write() as session:
-        if not await _may_mail(deps, session, caller, f"newcode:{email_key}"):
-            return
-        query = select(Account).where(
-            Account.email_normalized == email_key,
-            Account.active.is_(True),  # type: ignore[attr-defined]
-        )
-        if kvk:
-            query = query.where(Account.usage == BUSINESS, Account.kvk_number == kvk)
-        else:
-            query = query.where(Account.usage == PRIVATE)
-        for account in (await session.execute(query)).scalars():
-            await _send_token(deps, session, account=account, purpose=NEW_CODE, now=now)
+    await _queue_request(
+        deps,
+        caller,
+        purpose=NEW_CODE,
+        target=f"newcode:{email_key}",
+        lookup={"email": email_key, "kvk": kvk},
+    )
 
 
 @dataclass(frozen=True, slots=True)
