@@ -271,3 +271,23 @@ def wait_for_file(folder: Path, pattern: str, *, timeout: float = 15.0) -> Path:
         if time.monotonic() > deadline:
             raise AssertionError(f"no {pattern} appeared in {folder}")
         time.sleep(0.05)
+
+
+def create_staff(env: dict[str, str], password: str) -> tuple[str, str]:
+    """`toegang create-staff --password-stdin`; returns (access code, TOTP secret)."""
+    done = run_toegang(
+        [
+            "create-staff",
+            "--name",
+            "Sam Medewerker",
+            "--email",
+            "sam@kvk.example",
+            "--password-stdin",
+        ],
+        env,
+        stdin=password + "\n",
+    )
+    code = re.search(r"^access code: (\S+)$", done.stdout, re.MULTILINE)
+    secret = re.search(r"^TOTP secret: (\S+)$", done.stdout, re.MULTILINE)
+    assert code and secret, done.stdout
+    return code.group(1), secret.group(1)

@@ -40,6 +40,7 @@ from tests.conftest import http_client, make_settings, outbox
 from tests.factories import code_in, token_in
 from tests.live import (
     LiveServer,
+    create_staff,
     free_port,
     live_server,
     run_toegang,
@@ -512,29 +513,15 @@ def test_every_operation_runs_against_a_live_server_in_a_happy_path_scenario(
             assert business["expectedBy"] is not None
 
         # Staff sign in with a bearer token and a TOTP code, then decide.
-        done = run_toegang(
-            [
-                "create-staff",
-                "--name",
-                "Sam Medewerker",
-                "--email",
-                "sam@kvk.example",
-                "--password-stdin",
-            ],
-            contract_env,
-            stdin=STAFF_PASSWORD + "\n",
-        )
-        staff_code = re.search(r"^access code: (\S+)$", done.stdout, re.MULTILINE)
-        secret = re.search(r"^TOTP secret: (\S+)$", done.stdout, re.MULTILINE)
-        assert staff_code and secret, done.stdout
+        staff_code, secret = create_staff(contract_env, STAFF_PASSWORD)
         staff_login = scenario.run(
             staff_app,
             "LogIn",
             {
                 "input": {
-                    "accessCode": staff_code.group(1),
+                    "accessCode": staff_code,
                     "password": STAFF_PASSWORD,
-                    "totp": pyotp.TOTP(secret.group(1)).now(),
+                    "totp": pyotp.TOTP(secret).now(),
                     "session": "TOKEN",
                 }
             },

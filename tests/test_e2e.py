@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -19,6 +18,7 @@ from tests.live import (
     LiveServer,
     SmtpInbox,
     body_text,
+    create_staff,
     free_port,
     live_server,
     run_toegang,
@@ -136,28 +136,8 @@ def addressed_to(recipient: str, subject: str) -> Any:
     return matches
 
 
-def create_staff(env: dict[str, str]) -> tuple[str, str]:
-    """`toegang create-staff --password-stdin`; returns (access code, TOTP secret)."""
-    done = run_toegang(
-        [
-            "create-staff",
-            "--name",
-            "Sam Medewerker",
-            "--email",
-            "sam@kvk.example",
-            "--password-stdin",
-        ],
-        env,
-        stdin=OTHER_PASSWORD + "\n",
-    )
-    code = re.search(r"^access code: (\S+)$", done.stdout, re.MULTILINE)
-    secret = re.search(r"^TOTP secret: (\S+)$", done.stdout, re.MULTILINE)
-    assert code and secret, done.stdout
-    return code.group(1), secret.group(1)
-
-
 def staff_signs_in(client: httpx.Client, env: dict[str, str]) -> None:
-    code, secret = create_staff(env)
+    code, secret = create_staff(env, OTHER_PASSWORD)
     signed_in = log_in(client, code, OTHER_PASSWORD, totp=pyotp.TOTP(secret).now())
     assert signed_in.json()["data"]["logIn"]["__typename"] == "LogInPayload"
 
