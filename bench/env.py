@@ -14,10 +14,11 @@ from gql.clock import Clock
 from gql.db import Database
 from gql.demo import DEMO_ACCOUNTS, seed
 from gql.migrate import upgrade
-from gql.models.accounts import Account
-from gql.services import sessions
-from gql.services.deps import Deps
-from gql.services.passwords import HashParameters, PasswordHashing
+from gql.models.accounts import Account, SessionKind, Usage
+from gql.services.accounts import sessions
+from gql.services.accounts.accounts import new_account
+from gql.services.shared.deps import Deps
+from gql.services.shared.hashing import HashParameters, PasswordHashing
 from gql.settings import Settings
 
 SECRET_KEY = "bench-secret-key-that-is-long-enough-0123456789"
@@ -90,17 +91,14 @@ async def _seed(settings: Settings) -> tuple[str, tuple[str, ...]]:
             )
             now = deps.clock.now()
             for n, code in enumerate(codes):
-                session.add(
-                    Account(
-                        access_code=code,
-                        usage="PRIVATE",
-                        name=f"Bench {n}",
-                        email=f"bench{n}@example.invalid",
-                        email_normalized=f"bench{n}@example.invalid",
-                        password_hash=password_hash,
-                        created_at=now,
-                        password_changed_at=now,
-                    )
+                await new_account(
+                    session,
+                    access_code=code,
+                    usage=Usage.PRIVATE,
+                    name=f"Bench {n}",
+                    email=f"bench{n}@example.invalid",
+                    password_hash=password_hash,
+                    now=now,
                 )
             account_id = await session.scalar(
                 select(Account.id).where(Account.access_code == ACCOUNT.access_code)
@@ -108,10 +106,11 @@ async def _seed(settings: Settings) -> tuple[str, tuple[str, ...]]:
             token, _ = await sessions.start(
                 session,
                 account_id=account_id,
-                kind="COOKIE",
+                kind=SessionKind.COOKIE,
                 now=deps.clock.now(),
                 client_ip="127.0.0.1",
             )
+            await session.commit()
         return token, codes
     finally:
         await db.dispose()

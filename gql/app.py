@@ -25,9 +25,9 @@ from gql.mail.sender import make_senders
 from gql.middleware import RequestMiddleware
 from gql.migrate import current_revision, head_revision
 from gql.schema.root import build_schema, schema
-from gql.services import recovery
-from gql.services.deps import Deps
-from gql.services.passwords import HashParameters, PasswordHashing
+from gql.services.accounts import recovery
+from gql.services.shared.deps import Deps
+from gql.services.shared.hashing import HashParameters, PasswordHashing
 from gql.settings import Settings
 
 STATIC = Path(__file__).parent / "static"

@@ -27,8 +27,8 @@ def _settings() -> Settings:
 def _deps(settings: Settings):  # type: ignore[no-untyped-def]
     from gql.clock import Clock
     from gql.db import Database
-    from gql.services.deps import Deps
-    from gql.services.passwords import HashParameters, PasswordHashing
+    from gql.services.shared.deps import Deps
+    from gql.services.shared.hashing import HashParameters, PasswordHashing
 
     hashing = PasswordHashing(
         HashParameters(
@@ -65,7 +65,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
     from gql import logs
     from gql.mail.dispatcher import Dispatcher
     from gql.mail.sender import make_senders
-    from gql.services import recovery
+    from gql.services.accounts import recovery
 
     settings = _settings()
     logs.configure(settings.log_level)
@@ -101,7 +101,7 @@ def cmd_migrate(args: argparse.Namespace) -> None:
 
 def cmd_seed_demo(args: argparse.Namespace) -> None:
     from gql import demo
-    from gql.services.access_codes import display
+    from gql.services.accounts.access_codes import display
 
     settings = _settings()
     if settings.is_production:
@@ -125,8 +125,8 @@ def cmd_seed_demo(args: argparse.Namespace) -> None:
 
 
 def cmd_create_staff(args: argparse.Namespace) -> None:
-    from gql.services import staff
-    from gql.services.errors import InvalidInputError
+    from gql.services.accounts import staff_accounts
+    from gql.services.shared.errors import InvalidInputError
 
     settings = _settings()
     if args.password_stdin:
@@ -138,7 +138,7 @@ def cmd_create_staff(args: argparse.Namespace) -> None:
 
     async def main() -> str:
         try:
-            return await staff.create_staff(
+            return await staff_accounts.create_staff(
                 deps, name=args.name, email=args.email, password=password, totp_secret=secret
             )
         finally:

@@ -10,8 +10,8 @@ from strawberry.dataloader import DataLoader
 
 from gql.models.register import Company
 from gql.services import register
-from gql.services.deps import Caller, Deps
-from gql.services.sessions import SessionInfo
+from gql.services.accounts.sessions import SessionInfo
+from gql.services.shared.deps import Caller, Deps
 
 
 class Loaders:

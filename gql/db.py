@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
-from sqlalchemy.types import DateTime, TypeDecorator
+from sqlalchemy.types import DateTime, String, TypeDecorator
 
 _IMMEDIATE = "toegang_immediate"
 
@@ -37,6 +38,23 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class TextEnum(TypeDecorator[StrEnum]):
+    """A StrEnum stored as its text value and read back as the enum member."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum], length: int) -> None:
+        super().__init__(length=length)
+        self.enum = enum
+
+    def process_bind_param(self, value: StrEnum | str | None, dialect: Any) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: str | None, dialect: Any) -> StrEnum | None:
+        return None if value is None else self.enum(value)
 
 
 def is_sqlite(url: str) -> bool:
@@ -96,15 +114,19 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
-        """One write transaction: committed when the block ends, rolled back on error."""
+        """One write transaction (BEGIN IMMEDIATE on SQLite), committed only by its owner.
+
+        The block must end with `await session.commit()`. Leaving it any other way — an
+        exception, an early `return` after a failed rule, a forgotten commit — rolls back,
+        so a half-done use case can never be committed by accident.
+        """
         async with AsyncSession(self.engine, expire_on_commit=False) as session:
             await session.connection(execution_options={_IMMEDIATE: True})
             try:
                 yield session
-                await session.commit()
-            except BaseException:
-                await session.rollback()
-                raise
+            finally:
+                if session.in_transaction():
+                    await session.rollback()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:

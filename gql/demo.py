@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from gql.models.accounts import Account
+from gql.models.accounts import Account, Usage
 from gql.models.register import Company
-from gql.services import payments
-from gql.services.deps import Deps
+from gql.services import mandates
+from gql.services.accounts.accounts import new_account
+from gql.services.shared.deps import Deps
 
 # kvk, name, legal form, e-mail, visiting (street, no, postcode, city), postal or None
 COMPANIES: list[
@@ -197,7 +198,7 @@ COMPANIES: list[
 @dataclass(frozen=True, slots=True)
 class DemoAccount:
     access_code: str
-    usage: str
+    usage: Usage
     name: str
     email: str
     password: str
@@ -207,14 +208,14 @@ class DemoAccount:
 DEMO_ACCOUNTS = [
     DemoAccount(
         "DEMAPRVT2345",
-        "PRIVATE",
+        Usage.PRIVATE,
         "Sanne de Vries",
         "sanne.devries@example.nl",
         "groene appels en rode peren",
     ),
     DemoAccount(
         "DEMABZNS2345",
-        "BUSINESS",
+        Usage.BUSINESS,
         "Mark Jansen",
         "info@bakkerijdezon.example",
         "koffie met appeltaart om tien uur",
@@ -256,24 +257,21 @@ async def seed(deps: Deps) -> list[DemoAccount]:
             )
             if found:
                 continue
-            session.add(
-                Account(
-                    access_code=demo.access_code,
-                    usage=demo.usage,
-                    name=demo.name,
-                    email=demo.email,
-                    email_normalized=demo.email.casefold(),
-                    kvk_number=demo.kvk_number,
-                    is_main_user=demo.usage == "BUSINESS",
-                    password_hash=await deps.hashing.hash(demo.password),
-                    created_at=now,
-                    password_changed_at=now,
-                )
+            await new_account(
+                session,
+                access_code=demo.access_code,
+                usage=demo.usage,
+                name=demo.name,
+                email=demo.email,
+                kvk_number=demo.kvk_number,
+                is_main_user=demo.usage == Usage.BUSINESS,
+                password_hash=await deps.hashing.hash(demo.password),
+                now=now,
             )
-            if demo.kvk_number and not await payments.active_company_mandate(
+            if demo.kvk_number and not await mandates.active_company_mandate(
                 session, kvk_number=demo.kvk_number
             ):
-                await payments.sign_company_mandate(
+                await mandates.sign_company_mandate(
                     session,
                     kvk_number=demo.kvk_number,
                     iban="NL91ABNA0417164300",
@@ -281,4 +279,5 @@ async def seed(deps: Deps) -> list[DemoAccount]:
                     now=now,
                 )
             created.append(demo)
+        await session.commit()
     return created

@@ -27,8 +27,8 @@ from strawberry.types.graphql import OperationType
 
 from gql import i18n
 from gql.context import Context, Loaders
-from gql.services import sessions
-from gql.services.deps import Caller, Deps
+from gql.services.accounts import sessions
+from gql.services.shared.deps import Caller, Deps
 from gql.settings import Settings
 
 log = logging.getLogger("toegang.http")

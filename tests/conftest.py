@@ -26,8 +26,8 @@ from gql.clock import FrozenClock
 from gql.mail.sealing import unseal
 from gql.migrate import upgrade
 from gql.models.outbox import OutboxMessage
-from gql.services import recovery
-from gql.services.passwords import PasswordHashing
+from gql.services.accounts import recovery
+from gql.services.shared.hashing import PasswordHashing
 from gql.settings import Settings
 from tests.pgcluster import Cluster
 

@@ -14,9 +14,10 @@ import httpx
 import pyotp
 from starlette.applications import Starlette
 
-from gql.models.accounts import Account
+from gql.models.accounts import Usage
 from gql.models.register import Company
-from gql.services import access_codes
+from gql.services.accounts import access_codes
+from gql.services.accounts.accounts import new_account
 
 PASSWORD = "een lange zin als wachtwoord 42"
 OTHER_PASSWORD = "nog een andere lange zin voor later"
@@ -80,6 +81,7 @@ async def add_company(
     )
     async with deps.db.write() as session:
         session.add(company)
+        await session.commit()
     return company
 
 
@@ -97,25 +99,21 @@ async def add_account(
 ) -> str:
     """An active account; returns its access code in display form."""
     deps = app.state.deps
-    now = created_at or deps.clock.now()
-    code = access_codes.generate()
+    password_hash = await deps.hashing.hash(password)
     async with deps.db.write() as session:
-        session.add(
-            Account(
-                access_code=code,
-                usage=usage,
-                name=name,
-                email=email,
-                email_normalized=email.casefold(),
-                kvk_number=kvk_number,
-                is_main_user=is_main_user,
-                password_hash=await deps.hashing.hash(password),
-                totp_secret=totp_secret,
-                created_at=now,
-                password_changed_at=now,
-            )
+        account = await new_account(
+            session,
+            usage=Usage(usage),
+            name=name,
+            email=email,
+            kvk_number=kvk_number,
+            is_main_user=is_main_user,
+            password_hash=password_hash,
+            totp_secret=totp_secret,
+            now=created_at or deps.clock.now(),
         )
-    return access_codes.display(code)
+        await session.commit()
+    return access_codes.display(account.access_code)
 
 
 async def add_staff(app: Starlette, *, email: str = "medewerker@kvk.example") -> tuple[str, str]:

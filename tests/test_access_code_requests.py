@@ -15,7 +15,7 @@ from gql.clock import FrozenClock
 from gql.mail.dispatcher import Dispatcher
 from gql.mail.sender import make_senders
 from gql.models.accounts import AccessCodeRequest, Account
-from gql.models.payments import DirectDebitMandate
+from gql.models.mandates import DirectDebitMandate
 from tests.conftest import gql, http_client, outbox
 from tests.factories import (
     APPROVE,

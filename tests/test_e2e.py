@@ -12,7 +12,7 @@ import httpx
 import pyotp
 import pytest
 
-from gql.services.workdays import business_check_expected_by
+from gql.services.shared.workdays import business_check_expected_by
 from tests.factories import LOG_IN, OTHER_PASSWORD, PASSWORD, VIEWER, code_in
 from tests.live import (
     LiveServer,

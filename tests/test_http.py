@@ -399,6 +399,7 @@ async def test_an_unexpected_error_is_masked_with_a_reference_that_is_also_in_th
     await log_in(client, code)
     async with app.state.deps.db.write() as session:
         await session.execute(text("ALTER TABLE company RENAME COLUMN legal_form TO gone"))
+        await session.commit()
     caplog.set_level(logging.ERROR, logger="toegang.graphql")
 
     # when
@@ -429,6 +430,7 @@ async def test_an_unexpected_error_in_a_mutation_logs_none_of_the_input_values(
     # given: the insert of a new account fails (a column is missing under the running app)
     async with app.state.deps.db.write() as session:
         await session.execute(text("ALTER TABLE account RENAME COLUMN language TO gone"))
+        await session.commit()
     caplog.set_level(logging.INFO)
     email = "anna.devries@example.nl"
     variables = {

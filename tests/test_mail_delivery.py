@@ -25,7 +25,7 @@ from gql.mail.sealing import seal
 from gql.mail.sender import Sender, SmtpSender, build_email, make_senders
 from gql.migrate import upgrade
 from gql.models.outbox import OutboxMessage
-from gql.models.security import ThrottleHit
+from gql.models.throttle import ThrottleHit
 from gql.settings import Settings
 from tests.factories import pdf_text
 
@@ -145,6 +145,7 @@ async def add_message(env: Env, *, channel: str = "EMAIL", **fields: Any) -> Out
         merged["body"] = seal(merged["body"], secret_key=env.settings.secret_key)
         message = OutboxMessage(**merged)
         session.add(message)
+        await session.commit()
     return message
 
 
@@ -374,6 +375,7 @@ async def test_the_dispatcher_loop_survives_a_failing_channel_and_clears_old_thr
     async with env.db.write() as session:
         session.add(ThrottleHit(bucket="login", key="old", at=START - timedelta(hours=25)))
         session.add(ThrottleHit(bucket="login", key="new", at=START - timedelta(hours=1)))
+        await session.commit()
     mailer = dispatcher(env, {})
     stop = asyncio.Event()
 

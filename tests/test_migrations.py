@@ -12,6 +12,8 @@ from typing import Any
 import asyncpg
 import pytest
 from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from asgi_lifespan import LifespanManager
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -87,8 +89,14 @@ async def schema_of(url: str) -> list[tuple[Any, ...]]:
     engine: AsyncEngine = create_engine(url)
     try:
         async with engine.connect() as conn:
-            query = SQLITE_SCHEMA if url.startswith("sqlite") else POSTGRES_SCHEMA
-            return [tuple(row) for row in (await conn.execute(text(query))).all()]
+            if not url.startswith("sqlite"):
+                return [tuple(row) for row in (await conn.execute(text(POSTGRES_SCHEMA))).all()]
+            rows = (await conn.execute(text(SQLITE_SCHEMA))).all()
+            # A table rebuilt by a batch migration lists its foreign keys in another order.
+            return [
+                (*row[:3], sorted(line.strip().rstrip(",") for line in (row[3] or "").split("\n")))
+                for row in rows
+            ]
     finally:
         await engine.dispose()
 
@@ -129,6 +137,28 @@ async def test_an_empty_database_is_migrated_to_the_latest_revision(
     assert await revision_of(empty_database_url) == head_revision()
     expected = set(SQLModel.metadata.tables) | {"alembic_version"}
     assert tables_in(await schema_of(empty_database_url)) == expected
+
+
+async def test_the_migrated_database_matches_the_tables_the_code_declares(
+    empty_database_url: str,
+) -> None:
+    # given
+    await asyncio.to_thread(upgrade, empty_database_url)
+    engine = create_engine(empty_database_url)
+
+    # when: what Alembic's autogenerate would still want to change
+    def differences(connection: Any) -> list[Any]:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return list(compare_metadata(context, SQLModel.metadata))
+
+    try:
+        async with engine.connect() as conn:
+            diff = await conn.run_sync(differences)
+    finally:
+        await engine.dispose()
+
+    # then: nothing; a model change without its migration fails here
+    assert diff == []
 
 
 async def test_downgrading_to_base_removes_everything_and_upgrading_again_gives_the_same_schema(

@@ -13,14 +13,10 @@ from starlette.applications import Starlette
 
 from gql import i18n
 from gql.models.accounts import Account
-from gql.services import access_codes
-from gql.services.errors import Problems
-from gql.services.passwords import (
-    HashParameters,
-    PasswordHashing,
-    check_password,
-    common_passwords,
-)
+from gql.services.accounts import access_codes
+from gql.services.accounts.passwords import check_password, common_passwords
+from gql.services.shared.errors import Problems
+from gql.services.shared.hashing import HashParameters, PasswordHashing
 from gql.settings import Settings, SettingsError
 from tests.conftest import gql, http_client, outbox, replace_settings, running_app
 from tests.factories import OTHER_PASSWORD, PASSWORD, add_account, log_in
@@ -391,6 +387,7 @@ async def test_a_hash_with_older_parameters_is_upgraded_when_its_owner_signs_in(
                 .where(Account.access_code == access_codes.normalize(code))
                 .values(password_hash=weak)
             )
+            await session.commit()
         failed = await log_in(client, code, "niet het goede wachtwoord")
         assert failed["__typename"] == "InvalidCredentials"
         assert await password_hash_of(app, code) == weak

@@ -13,8 +13,8 @@ from starlette.applications import Starlette
 from gql.mail.dispatcher import Dispatcher
 from gql.mail.sender import make_senders
 from gql.models.accounts import OneTimeToken
-from gql.services import access_codes
-from gql.services.deps import sha256_hex
+from gql.services.accounts import access_codes
+from gql.services.shared.deps import sha256_hex
 from tests.conftest import gql, http_client, outbox, process_recovery
 from tests.factories import (
     CODE_PATTERN,

@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 
 from gql import i18n
 from gql.clock import FrozenClock
-from gql.services.passwords import HashParameters, PasswordHashing
+from gql.services.shared.hashing import HashParameters, PasswordHashing
 from tests.conftest import gql, http_client, outbox, replace_settings, running_app
 from tests.factories import LOG_IN, PASSWORD, add_account, log_in
 

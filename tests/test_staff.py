@@ -13,10 +13,10 @@ from sqlalchemy.exc import DBAPIError
 from starlette.applications import Starlette
 
 from gql.models.accounts import AccessCodeRequest, AuthSession
+from gql.models.audit import AuditEvent
 from gql.models.outbox import OutboxMessage
 from gql.models.register import Company
-from gql.models.security import AuditEvent
-from gql.schema.types.common import from_global_id
+from gql.schema.types.ids import parse_global_id
 from tests.conftest import gql, http_client, outbox
 from tests.factories import (
     APPROVE,
@@ -322,8 +322,8 @@ async def test_every_staff_action_is_in_the_audit_trail_with_who_what_when_where
         "StaffRecordAddressChangePayload"
     )
     nodes = [e["node"] for e in trail["data"]["staff"]["auditTrail"]["edges"]]
-    bea_pk = from_global_id(ids["bea@example.nl"])
-    kees_pk = from_global_id(ids["kees@example.nl"])
+    bea_pk = parse_global_id(ids["bea@example.nl"])
+    kees_pk = parse_global_id(ids["kees@example.nl"])
     assert bea_pk is not None and kees_pk is not None
     # Newest first.
     assert [(n["action"], n["subject"], n["requestId"]) for n in nodes] == [
@@ -377,6 +377,7 @@ async def test_the_database_refuses_to_change_or_remove_audit_events(
     with pytest.raises(DBAPIError, match="append-only"):
         async with app.state.deps.db.write() as session:
             await session.execute(text(statement))
+            await session.commit()
     [after] = await audit_rows(app)
     assert after == before
     assert after.action == "register.address_changed"

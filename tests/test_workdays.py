@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import holidays
 import pytest
 
-from gql.services.workdays import (
+from gql.services.shared.workdays import (
     add_working_days,
     business_check_expected_by,
     is_working_day,

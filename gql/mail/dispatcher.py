@@ -27,7 +27,7 @@ from gql.db import Database
 from gql.mail.sealing import InvalidToken, unseal
 from gql.mail.sender import Sender
 from gql.models.outbox import OutboxMessage
-from gql.models.security import ThrottleHit
+from gql.models.throttle import ThrottleHit
 from gql.settings import Settings
 
 logger = logging.getLogger("toegang.mail")
@@ -135,7 +135,9 @@ class Dispatcher:
                 .where(col(OutboxMessage.id).in_(ids))
                 .order_by(col(OutboxMessage.id))
             )
-            return list(rows.scalars())
+            claimed = list(rows.scalars())
+            await session.commit()
+            return claimed
 
     def _lease_outlasts_a_send(self, message: OutboxMessage) -> bool:
         lease_until = message.lease_until
@@ -174,6 +176,7 @@ class Dispatcher:
                 # Sent: the body (codes, single-use links) is no longer kept at all.
                 .values(sent_at=self.clock.now(), lease_owner=None, lease_until=None, body=""),
             )
+            await session.commit()
         if marked:
             logger.info("outbox message %s sent by %s", message.id, message.channel)
         else:
@@ -199,6 +202,7 @@ class Dispatcher:
                     lease_until=None,
                 ),
             )
+            await session.commit()
         logger.warning(
             "outbox message %s failed (attempt %s), next try at %s: %s",
             message.id,
@@ -218,6 +222,7 @@ class Dispatcher:
                 )
                 .values(lease_owner=None, lease_until=None),
             )
+            await session.commit()
 
     async def _housekeeping_when_due(self) -> None:
         now = self.clock.now()
@@ -228,6 +233,7 @@ class Dispatcher:
             removed = await _execute(
                 session, delete(ThrottleHit).where(col(ThrottleHit.at) < now - THROTTLE_RETENTION)
             )
+            await session.commit()
         if removed:
             logger.info("removed %s throttle hits older than 24 h", removed)
 

@@ -1,26 +1,11 @@
-"""Every table, imported so that SQLModel.metadata knows them all (Alembic reads it)."""
+"""The tables, one module per domain.
 
-from gql.models.accounts import (
-    AccessCodeRequest,
-    Account,
-    AuthSession,
-    OneTimeToken,
-    RecoveryRequest,
-)
-from gql.models.outbox import OutboxMessage
-from gql.models.payments import DirectDebitMandate
-from gql.models.register import Company
-from gql.models.security import AuditEvent, ThrottleHit
+Importing this package imports every module in it, so SQLModel.metadata knows every table
+(Alembic reads it): a new domain's tables are a new module here, not an edit of a list.
+"""
 
-__all__ = [
-    "AccessCodeRequest",
-    "Account",
-    "AuditEvent",
-    "AuthSession",
-    "Company",
-    "DirectDebitMandate",
-    "OneTimeToken",
-    "OutboxMessage",
-    "RecoveryRequest",
-    "ThrottleHit",
-]
+import importlib
+import pkgutil
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")

@@ -3,11 +3,43 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, Index, text
 from sqlmodel import Field, SQLModel
 
-from gql.models._base import utc_field
+from gql.models._base import one_of, text_enum_field, utc_field
+from gql.models.outbox import Channel
+
+
+class Usage(StrEnum):
+    """Who an access code is for."""
+
+    BUSINESS = "BUSINESS"
+    PRIVATE = "PRIVATE"
+    STAFF = "STAFF"
+
+
+class RequestStatus(StrEnum):
+    """Where a business access-code request stands."""
+
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+
+
+class SessionKind(StrEnum):
+    """How a session is carried: an HttpOnly cookie or a bearer token."""
+
+    COOKIE = "COOKIE"
+    TOKEN = "TOKEN"
+
+
+class TokenPurpose(StrEnum):
+    """What a single-use token (and a recovery request) is for."""
+
+    PASSWORD_RESET = "PASSWORD_RESET"
+    NEW_ACCESS_CODE = "NEW_ACCESS_CODE"
 
 
 class Account(SQLModel, table=True):
@@ -15,7 +47,7 @@ class Account(SQLModel, table=True):
 
     __tablename__ = "account"
     __table_args__ = (
-        CheckConstraint("usage IN ('BUSINESS', 'PRIVATE', 'STAFF')", name="usage_known"),
+        one_of("usage", Usage, name="usage_known"),
         CheckConstraint("(usage = 'BUSINESS') = (kvk_number IS NOT NULL)", name="business_has_kvk"),
         # One active business code per person (e-mail) per organisation.
         Index(
@@ -30,7 +62,7 @@ class Account(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     access_code: str = Field(unique=True, max_length=16)
-    usage: str = Field(max_length=10)
+    usage: Usage = text_enum_field(Usage, max_length=10)
     name: str = Field(max_length=200)
     email: str = Field(max_length=254)
     email_normalized: str = Field(max_length=254, index=True)
@@ -50,7 +82,8 @@ class AccessCodeRequest(SQLModel, table=True):
 
     __tablename__ = "access_code_request"
     __table_args__ = (
-        CheckConstraint("status IN ('PENDING', 'APPROVED', 'REJECTED')", name="status_known"),
+        one_of("status", RequestStatus, name="status_known"),
+        one_of("delivered_by", Channel, name="delivered_by_known", nullable=True),
         Index(
             "uq_access_code_request_pending",
             "email_normalized",
@@ -70,25 +103,28 @@ class AccessCodeRequest(SQLModel, table=True):
     language: str = Field(default="nl", max_length=2)
     mandate_iban: str | None = Field(default=None, max_length=34)
     mandate_account_holder: str | None = Field(default=None, max_length=200)
-    status: str = Field(default="PENDING", max_length=10, index=True)
+    status: RequestStatus = text_enum_field(
+        RequestStatus, max_length=10, default=RequestStatus.PENDING, index=True
+    )
     requested_at: datetime = utc_field()
     expected_by: date
     decided_at: datetime | None = utc_field(nullable=True, default=None)
     decided_by_id: int | None = Field(default=None, foreign_key="account.id")
     rejection_reason: str | None = Field(default=None, max_length=500)
     account_id: int | None = Field(default=None, foreign_key="account.id")
-    delivered_by: str | None = Field(default=None, max_length=10)
+    delivered_by: Channel | None = text_enum_field(Channel, max_length=10, default=None)
 
 
 class AuthSession(SQLModel, table=True):
     """A server-side session; only the SHA-256 of its token is stored."""
 
     __tablename__ = "auth_session"
+    __table_args__ = (one_of("kind", SessionKind, name="kind_known"),)
 
     id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(unique=True, max_length=64)
     account_id: int = Field(foreign_key="account.id", index=True)
-    kind: str = Field(max_length=6)
+    kind: SessionKind = text_enum_field(SessionKind, max_length=6)
     created_at: datetime = utc_field()
     last_seen_at: datetime = utc_field()
     ended_at: datetime | None = utc_field(nullable=True, default=None)
@@ -99,9 +135,10 @@ class OneTimeToken(SQLModel, table=True):
     """A single-use token (password reset, new access code); only its hash is stored."""
 
     __tablename__ = "one_time_token"
+    __table_args__ = (one_of("purpose", TokenPurpose, name="purpose_known"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    purpose: str = Field(max_length=20)
+    purpose: TokenPurpose = text_enum_field(TokenPurpose, max_length=20)
     token_hash: str = Field(unique=True, max_length=64)
     account_id: int = Field(foreign_key="account.id", index=True)
     created_at: datetime = utc_field()
@@ -118,8 +155,9 @@ class RecoveryRequest(SQLModel, table=True):
     """
 
     __tablename__ = "recovery_request"
+    __table_args__ = (one_of("purpose", TokenPurpose, name="purpose_known"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    purpose: str = Field(max_length=20)
+    purpose: TokenPurpose = text_enum_field(TokenPurpose, max_length=20)
     lookup: str = Field(max_length=2000)
     created_at: datetime = utc_field()

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Index
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-from gql.models._base import utc_field
+from gql.models._base import one_of, text_enum_field, utc_field
+
+
+class Channel(StrEnum):
+    """How a message (or an access code) reaches a person."""
+
+    EMAIL = "EMAIL"
+    POST = "POST"
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -15,13 +23,13 @@ class OutboxMessage(SQLModel, table=True):
 
     __tablename__ = "outbox_message"
     __table_args__ = (
-        CheckConstraint("channel IN ('EMAIL', 'POST')", name="channel_known"),
+        one_of("channel", Channel, name="channel_known"),
         Index("ix_outbox_due", "sent_at", "next_attempt_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     message_id: str = Field(unique=True, max_length=200)
-    channel: str = Field(max_length=5)
+    channel: Channel = text_enum_field(Channel, max_length=5)
     template: str = Field(max_length=60)
     language: str = Field(max_length=2)
     recipient: str = Field(max_length=254)

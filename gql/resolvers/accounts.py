@@ -5,33 +5,42 @@ from __future__ import annotations
 from typing import Annotated
 
 import strawberry
-from strawberry.types import Info
 
 from gql import i18n
 from gql.context import Context
-from gql.models.accounts import Account
-from gql.resolvers.common import INPUT, error_result, require_account
+from gql.models.accounts import AccessCodeRequest as AccessCodeRequestRow
+from gql.models.accounts import Account, RequestStatus, SessionKind, Usage
+from gql.resolvers.common import (
+    AFTER,
+    FIRST,
+    INPUT,
+    Inf,
+    connection,
+    mutation,
+    page_args,
+    require_account,
+    require_staff,
+)
+from gql.resolvers.node import register_node
 from gql.schema.types import accounts as t
-from gql.schema.types.common import to_global_id
-from gql.services import access_codes, accounts, recovery
-from gql.services.errors import DomainError
-from gql.services.payments import MandateInput
+from gql.schema.types.common import Connection
+from gql.schema.types.ids import key_of, to_global_id
+from gql.services import mandates
+from gql.services.accounts import access_codes, applications, credentials, recovery, sign_in
+from gql.services.accounts.accounts import AccountView, get_account
+from gql.services.shared.formatting import format_date
 
-Inf = Info[Context, None]
 
-
-def viewer_from_row(row: Account, ctx: Context, session_expires_at: object = None) -> t.Viewer:
-    assert row.id is not None
-    expires = session_expires_at or (ctx.session.expires_at if ctx.session else None)
+def viewer_type(account: AccountView, session_expires_at: object) -> t.Viewer:
     return t.Viewer(
-        id=to_global_id("Viewer", row.id),
-        access_code=access_codes.display(row.access_code),
-        usage=t.AccountUsage(row.usage),
-        name=row.name,
-        email=row.email,
-        kvk_number=row.kvk_number,
-        is_main_user=row.is_main_user,
-        session_expires_at=expires,  # type: ignore[arg-type]
+        id=to_global_id("Viewer", account.id),
+        access_code=access_codes.display(account.access_code),
+        usage=t.AccountUsage(account.usage),
+        name=account.name,
+        email=account.email,
+        kvk_number=account.kvk_number,
+        is_main_user=account.is_main_user,
+        session_expires_at=session_expires_at,  # type: ignore[arg-type]
     )
 
 
@@ -54,71 +63,58 @@ def viewer(info: Inf) -> t.Viewer | None:
     )
 
 
+def _session_expiry(ctx: Context) -> object:
+    return ctx.session.expires_at if ctx.session else None
+
+
 async def request_access_code(
     info: Inf, input: Annotated[t.RequestAccessCodeInput, INPUT]
 ) -> t.RequestAccessCodeResult:
     ctx = info.context
-    mandate = (
-        MandateInput(input.mandate.iban, input.mandate.account_holder, input.mandate.consent)
-        if input.mandate
-        else None
-    )
-    try:
-        outcome = await accounts.request_access_code(
-            ctx.deps,
-            caller=ctx.caller,
-            application=accounts.AccessCodeApplication(
-                usage=input.usage.name,
-                name=input.name,
-                email=input.email,
-                password=input.password,
-                kvk_number=input.kvk_number,
-                mandate=mandate,
-            ),
-        )
-    except DomainError as exc:
-        return error_result(exc, ctx.language)
-    if outcome.expected_by is None:
-        return t.RequestAccessCodePayload(
-            usage=t.AccountUsage.PRIVATE,
-            delivery=t.DeliveryChannel.EMAIL,
-            expected_by=None,
-            message=i18n.text("private_code_sent", ctx.language, email=outcome.email),
-        )
-    return t.RequestAccessCodePayload(
-        usage=t.AccountUsage.BUSINESS,
-        delivery=None,
-        expected_by=outcome.expected_by,
-        message=i18n.text(
-            "business_request_received",
-            ctx.language,
-            expected_by=accounts.format_date(outcome.expected_by, ctx.language),
+    mandate = input.mandate
+    outcome = await applications.request_access_code(
+        ctx.deps,
+        caller=ctx.caller,
+        application=applications.AccessCodeApplication(
+            usage=Usage(input.usage.name),
+            name=input.name,
+            email=input.email,
+            password=input.password,
+            kvk_number=input.kvk_number,
+            mandate=mandates.MandateInput(mandate.iban, mandate.account_holder, mandate.consent)
+            if mandate
+            else None,
         ),
+    )
+    if outcome.expected_by is None:
+        message = i18n.text("private_code_sent", ctx.language, email=outcome.email)
+    else:
+        expected_by = format_date(outcome.expected_by, ctx.language)
+        message = i18n.text("business_request_received", ctx.language, expected_by=expected_by)
+    return t.RequestAccessCodePayload(
+        usage=t.AccountUsage(outcome.usage),
+        delivery=t.DeliveryChannel(outcome.delivery) if outcome.delivery else None,
+        expected_by=outcome.expected_by,
+        message=message,
     )
 
 
 async def log_in(info: Inf, input: Annotated[t.LogInInput, INPUT]) -> t.LogInResult:
     ctx = info.context
-    try:
-        signed_in = await accounts.log_in(
-            ctx.deps,
-            caller=ctx.caller,
-            access_code=input.access_code,
-            password=input.password,
-            totp=input.totp,
-            kind=input.session.name,
-        )
-        row = await accounts.get_account(ctx.deps, account_id=signed_in.account_id)
-    except DomainError as exc:
-        return error_result(exc, ctx.language)
-    assert row is not None
+    signed_in = await sign_in.log_in(
+        ctx.deps,
+        caller=ctx.caller,
+        access_code=input.access_code,
+        password=input.password,
+        totp=input.totp,
+        kind=SessionKind(input.session.name),
+    )
     token: str | None = signed_in.token
     if input.session is t.SessionKind.COOKIE:
         ctx.set_session_cookie(signed_in.token, signed_in.expires_at)
         token = None
-    idle_end = min(signed_in.expires_at, ctx.deps.clock.now() + accounts.sessions.IDLE_TIMEOUT)
     return t.LogInPayload(
-        viewer=viewer_from_row(row, ctx, idle_end),
+        viewer=viewer_type(signed_in.account, signed_in.idle_expires_at),
         token=token,
         expires_at=signed_in.expires_at,
     )
@@ -127,10 +123,7 @@ async def log_in(info: Inf, input: Annotated[t.LogInInput, INPUT]) -> t.LogInRes
 async def log_out(info: Inf, input: Annotated[t.LogOutInput, INPUT]) -> t.LogOutResult:
     ctx = info.context
     require_account(info)
-    try:
-        await accounts.log_out(ctx.deps, caller=ctx.caller)
-    except DomainError as exc:
-        return error_result(exc, ctx.language)
+    await sign_in.log_out(ctx.deps, caller=ctx.caller)
     ctx.clear_session_cookie()
     return t.LogOutPayload(client_mutation_id=input.client_mutation_id)
 
@@ -139,20 +132,15 @@ async def change_password(
     info: Inf, input: Annotated[t.ChangePasswordInput, INPUT]
 ) -> t.ChangePasswordResult:
     ctx = info.context
-    caller = require_account(info)
-    try:
-        await accounts.change_password(
-            ctx.deps,
-            caller=caller,
-            current_password=input.current_password,
-            new_password=input.new_password,
-        )
-        row = await accounts.get_account(ctx.deps, account_id=caller.account_id or 0)
-    except DomainError as exc:
-        return error_result(exc, ctx.language)
-    assert row is not None
+    account = await credentials.change_password(
+        ctx.deps,
+        caller=require_account(info),
+        current_password=input.current_password,
+        new_password=input.new_password,
+    )
     return t.ChangePasswordPayload(
-        viewer=viewer_from_row(row, ctx), message=i18n.text("password_changed", ctx.language)
+        viewer=viewer_type(account, _session_expiry(ctx)),
+        message=i18n.text("password_changed", ctx.language),
     )
 
 
@@ -160,12 +148,9 @@ async def request_password_reset(
     info: Inf, input: Annotated[t.RequestPasswordResetInput, INPUT]
 ) -> t.RequestPasswordResetResult:
     ctx = info.context
-    try:
-        await recovery.request_password_reset(
-            ctx.deps, caller=ctx.caller, access_code=input.access_code
-        )
-    except DomainError as exc:
-        return error_result(exc, ctx.language)
+    await recovery.request_password_reset(
+        ctx.deps, caller=ctx.caller, access_code=input.access_code
+    )
     return t.RequestPasswordResetPayload(message=i18n.text("reset_requested", ctx.language))
 
 
@@ -173,12 +158,9 @@ async def reset_password(
     info: Inf, input: Annotated[t.ResetPasswordInput, INPUT]
 ) -> t.ResetPasswordResult:
     ctx = info.context
-    try:
-        await recovery.reset_password(
-            ctx.deps, caller=ctx.caller, token=input.token, new_password=input.new_password
-        )
-    except DomainError as exc:
-        return error_result(exc, ctx.language)
+    await recovery.reset_password(
+        ctx.deps, caller=ctx.caller, token=input.token, new_password=input.new_password
+    )
     if ctx.session is not None:
         ctx.clear_session_cookie()
     return t.ResetPasswordPayload(message=i18n.text("password_reset_done", ctx.language))
@@ -188,29 +170,118 @@ async def request_new_access_code(
     info: Inf, input: Annotated[t.RequestNewAccessCodeInput, INPUT]
 ) -> t.RequestNewAccessCodeResult:
     ctx = info.context
-    try:
-        await recovery.request_new_access_code(
-            ctx.deps, caller=ctx.caller, email=input.email, kvk_number=input.kvk_number
-        )
-    except DomainError as exc:
-        return error_result(exc, ctx.language)
+    await recovery.request_new_access_code(
+        ctx.deps, caller=ctx.caller, email=input.email, kvk_number=input.kvk_number
+    )
     return t.RequestNewAccessCodePayload(message=i18n.text("new_code_requested", ctx.language))
+
+
+_NEW_CODE_SENT = {
+    t.DeliveryChannel.EMAIL: "new_code_by_email",
+    t.DeliveryChannel.POST: "new_code_by_post",
+}
 
 
 async def confirm_new_access_code(
     info: Inf, input: Annotated[t.ConfirmNewAccessCodeInput, INPUT]
 ) -> t.ConfirmNewAccessCodeResult:
     ctx = info.context
-    try:
-        outcome = await recovery.confirm_new_access_code(
-            ctx.deps, caller=ctx.caller, token=input.token
-        )
-    except DomainError as exc:
-        return error_result(exc, ctx.language)
-    key = "new_code_by_email" if outcome.channel == "EMAIL" else "new_code_by_post"
-    return t.ConfirmNewAccessCodePayload(
-        delivery=t.DeliveryChannel(outcome.channel), message=i18n.text(key, ctx.language)
+    channel = t.DeliveryChannel(
+        await recovery.confirm_new_access_code(ctx.deps, caller=ctx.caller, token=input.token)
     )
+    return t.ConfirmNewAccessCodePayload(
+        delivery=channel, message=i18n.text(_NEW_CODE_SENT[channel], ctx.language)
+    )
+
+
+# ---- the staff check -----------------------------------------------------------------------
+
+
+def request_type(view: applications.RequestView) -> t.AccessCodeRequest:
+    return t.AccessCodeRequest(
+        id=to_global_id("AccessCodeRequest", view.id),
+        name=view.name,
+        email=view.email,
+        kvk_number=view.kvk_number,
+        company_name=view.company_name,
+        email_matches_register=view.email_matches_register,
+        status=t.AccessCodeRequestStatus(view.status),
+        requested_at=view.requested_at,
+        expected_by=view.expected_by,
+        decided_at=view.decided_at,
+        delivered_by=t.DeliveryChannel(view.delivered_by) if view.delivered_by else None,
+        has_mandate=view.has_mandate,
+    )
+
+
+@strawberry.type
+class StaffQuery:
+    @strawberry.field(description="Business access-code requests, oldest first.")
+    async def access_code_requests(
+        self,
+        info: Inf,
+        status: Annotated[
+            t.AccessCodeRequestStatus | None,
+            strawberry.argument(description="Only requests in this state; null for all."),
+        ] = t.AccessCodeRequestStatus.PENDING,
+        first: Annotated[int | None, FIRST] = 20,
+        after: Annotated[str | None, AFTER] = None,
+    ) -> Connection[t.AccessCodeRequest]:
+        require_staff(info)
+        page = page_args(first, after, info.context.language)
+        views = await applications.list_requests(
+            info.context.deps,
+            status=RequestStatus(status.name) if status else None,
+            after_id=page.after_key,
+            limit=page.limit + 1,
+        )
+        return connection(views, page, node=request_type, key=lambda v: v.id)
+
+
+async def staff_approve_access_code_request(
+    info: Inf, input: Annotated[t.StaffApproveAccessCodeRequestInput, INPUT]
+) -> t.StaffApproveAccessCodeRequestResult:
+    view = await applications.approve_request(
+        info.context.deps,
+        caller=require_staff(info),
+        request_id=key_of(input.request_id, "AccessCodeRequest"),
+    )
+    return t.StaffApproveAccessCodeRequestPayload(request=request_type(view))
+
+
+async def staff_reject_access_code_request(
+    info: Inf, input: Annotated[t.StaffRejectAccessCodeRequestInput, INPUT]
+) -> t.StaffRejectAccessCodeRequestResult:
+    view = await applications.reject_request(
+        info.context.deps,
+        caller=require_staff(info),
+        request_id=key_of(input.request_id, "AccessCodeRequest"),
+        reason=input.reason,
+    )
+    return t.StaffRejectAccessCodeRequestPayload(request=request_type(view))
+
+
+# ---- node(id) ------------------------------------------------------------------------------
+
+
+async def _load_viewer(ctx: Context, pk: int) -> t.Viewer | None:
+    """Only the caller's own account."""
+    if ctx.caller.account_id != pk:
+        return None
+    account = await get_account(ctx.deps, account_id=pk)
+    return viewer_type(account, _session_expiry(ctx)) if account else None
+
+
+async def _load_request(ctx: Context, pk: int) -> t.AccessCodeRequest | None:
+    """Only for staff."""
+    if not ctx.caller.is_staff:
+        return None
+    view = await applications.get_request(ctx.deps, request_id=pk)
+    return request_type(view) if view else None
+
+
+register_node("Viewer", table=Account, load=_load_viewer)
+register_node("AccessCodeRequest", table=AccessCodeRequestRow, load=_load_request)
 
 
 @strawberry.type
@@ -222,33 +293,39 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    request_access_code: t.RequestAccessCodeResult = strawberry.mutation(
-        resolver=request_access_code,
+    request_access_code: t.RequestAccessCodeResult = mutation(
+        request_access_code,
         description="Apply for an access code. PRIVATE: issued at once and e-mailed. BUSINESS: "
         "checked by staff, then sent by e-mail or post by `expectedBy`.",
     )
-    log_in: t.LogInResult = strawberry.mutation(
-        resolver=log_in, description="Sign in; a cookie session (default) or a bearer token."
+    log_in: t.LogInResult = mutation(
+        log_in, description="Sign in; a cookie session (default) or a bearer token."
     )
-    log_out: t.LogOutResult = strawberry.mutation(
-        resolver=log_out, description="End the current session server side."
+    log_out: t.LogOutResult = mutation(log_out, description="End the current session server side.")
+    change_password: t.ChangePasswordResult = mutation(
+        change_password, description="Change the password; other sessions end."
     )
-    change_password: t.ChangePasswordResult = strawberry.mutation(
-        resolver=change_password, description="Change the password; other sessions end."
-    )
-    request_password_reset: t.RequestPasswordResetResult = strawberry.mutation(
-        resolver=request_password_reset,
+    request_password_reset: t.RequestPasswordResetResult = mutation(
+        request_password_reset,
         description="E-mail a single-use reset link (always the same answer).",
     )
-    reset_password: t.ResetPasswordResult = strawberry.mutation(
-        resolver=reset_password,
+    reset_password: t.ResetPasswordResult = mutation(
+        reset_password,
         description="Set a new password with the e-mailed token; every session ends.",
     )
-    request_new_access_code: t.RequestNewAccessCodeResult = strawberry.mutation(
-        resolver=request_new_access_code,
+    request_new_access_code: t.RequestNewAccessCodeResult = mutation(
+        request_new_access_code,
         description="Lost access code: e-mail a confirmation link for a NEW code (same answer).",
     )
-    confirm_new_access_code: t.ConfirmNewAccessCodeResult = strawberry.mutation(
-        resolver=confirm_new_access_code,
+    confirm_new_access_code: t.ConfirmNewAccessCodeResult = mutation(
+        confirm_new_access_code,
         description="Confirm: the old code stops working and the new one is sent.",
+    )
+    staff_approve_access_code_request: t.StaffApproveAccessCodeRequestResult = mutation(
+        staff_approve_access_code_request,
+        description="Staff: approve a business request; the code goes by e-mail or post.",
+    )
+    staff_reject_access_code_request: t.StaffRejectAccessCodeRequestResult = mutation(
+        staff_reject_access_code_request,
+        description="Staff: reject a business request; the applicant is e-mailed the reason.",
     )

@@ -1,61 +1,34 @@
-"""What every resolver needs: the context, authorization, error mapping and paging."""
+"""What every resolver needs: who asks, the mutation wrapper, paging."""
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import FieldExtension
 from strawberry.types import Info
 
 from gql import i18n
 from gql.context import Context
-from gql.schema.types.common import (
-    Connection,
-    Edge,
-    ErrorCode,
-    FieldProblem,
-    InvalidCredentials,
-    InvalidInput,
-    InvalidState,
-    InvalidToken,
-    NotFound,
-    PageInfo,
-)
-from gql.services.accounts import format_moment
-from gql.services.deps import Caller
-from gql.services.errors import (
-    DomainError,
-    ForbiddenError,
-    InvalidCredentialsError,
-    InvalidInputError,
-    InvalidStateError,
-    InvalidTokenError,
-    NotFoundError,
-    RateLimitedError,
-    UnauthenticatedError,
-)
+from gql.schema.types.common import Connection, Edge, PageInfo
+from gql.schema.types.errors import ERROR_TYPES, error_result, top_level_error
+from gql.schema.types.ids import decode_cursor, encode_cursor
+from gql.services.shared.deps import Caller
+from gql.services.shared.errors import DomainError
 
 MAX_PAGE = 100
 INPUT = strawberry.argument(description="What to do; the input type documents each field.")
 FIRST = strawberry.argument(description="How many items, at most 100 (more is an error).")
 AFTER = strawberry.argument(description="The endCursor of the previous page.")
+Inf = Info[Context, None]
 T = TypeVar("T")
 X = TypeVar("X")
 
 
-def context(info: Info[Context, None]) -> Context:
-    return info.context
-
-
-def top_level_error(code: str, message: str, **extensions: Any) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": code, **extensions})
-
-
-def require_account(info: Info[Context, None]) -> Caller:
+def require_account(info: Inf) -> Caller:
     """The signed-in caller, or an UNAUTHENTICATED error."""
     caller = info.context.caller
     if caller.account_id is None:
@@ -63,7 +36,7 @@ def require_account(info: Info[Context, None]) -> Caller:
     return caller
 
 
-def require_staff(info: Info[Context, None]) -> Caller:
+def require_staff(info: Inf) -> Caller:
     """A signed-in staff member (signed in with a second factor), or FORBIDDEN."""
     caller = require_account(info)
     if not caller.is_staff:
@@ -71,80 +44,26 @@ def require_staff(info: Info[Context, None]) -> Caller:
     return caller
 
 
-_TYPES: dict[type[DomainError], tuple[type, ErrorCode]] = {
-    InvalidCredentialsError: (InvalidCredentials, ErrorCode.INVALID_CREDENTIALS),
-    InvalidTokenError: (InvalidToken, ErrorCode.INVALID_TOKEN),
-    NotFoundError: (NotFound, ErrorCode.NOT_FOUND),
-    InvalidStateError: (InvalidState, ErrorCode.INVALID_STATE),
-}
+class DomainErrors(FieldExtension):
+    """Maps a domain error raised by a mutation's resolver to its answer: once, here."""
+
+    async def resolve_async(self, next_: Any, source: Any, info: Inf, **kwargs: Any) -> Any:
+        try:
+            return await next_(source, info, **kwargs)
+        except DomainError as exc:
+            if not exc.top_level and type(exc) not in ERROR_TYPES:
+                raise TypeError(f"{type(exc).__name__} has no GraphQL error type") from exc
+            return error_result(exc, info.context.language)
 
 
-def error_result(exc: DomainError, language: str) -> Any:
-    """Map a domain error to its GraphQL error type (or a top-level error) — the one place."""
-    if isinstance(exc, UnauthenticatedError):
-        raise top_level_error("UNAUTHENTICATED", i18n.text("unauthenticated", language))
-    if isinstance(exc, ForbiddenError):
-        raise top_level_error("FORBIDDEN", i18n.text("forbidden", language))
-    if isinstance(exc, RateLimitedError):
-        # People read Amsterdam time; programs read the ISO moment in extensions.
-        raise top_level_error(
-            "RATE_LIMITED",
-            i18n.text(
-                "rate_limited", language, retry_after=format_moment(exc.retry_after, language)
-            ),
-            retryAfter=exc.retry_after.isoformat(),
-        )
-    if isinstance(exc, InvalidInputError):
-        problems = [
-            FieldProblem(
-                field=list(p.field), message=i18n.text(p.message_key, language, **p.params)
-            )
-            for p in exc.problems
-        ]
-        fields = {tuple(p.field) for p in problems}
-        return InvalidInput(
-            code=ErrorCode.INVALID_INPUT,
-            message=problems[0].message
-            if len(problems) == 1
-            else i18n.text("invalid_input", language),
-            field=list(next(iter(fields))) if len(fields) == 1 else None,
-            problems=problems,
-        )
-    for domain_type, (gql_type, code) in _TYPES.items():
-        if isinstance(exc, domain_type):
-            return gql_type(
-                code=code,
-                message=i18n.text(exc.message_key, language, **exc.params),
-                field=list(exc.field_path) if exc.field_path else None,
-            )
-    raise exc
+def mutation(resolver: Callable[..., Any], *, description: str) -> Any:
+    """A mutation field whose expected failures come back as its union's error types."""
+    return strawberry.mutation(
+        resolver=resolver, description=description, extensions=[DomainErrors()]
+    )
 
 
-def encode_cursor(value: int) -> str:
-    return base64.urlsafe_b64encode(f"c:{value}".encode()).decode()
-
-
-def decode_cursor(cursor: str | None, language: str) -> int | None:
-    if cursor is None:
-        return None
-    try:
-        prefix, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if prefix == "c":
-            return int(value)
-    except (ValueError, UnicodeDecodeError):
-        pass
-    raise GraphQLError(i18n.text("cursor_invalid", language), extensions={"field": ["after"]})
-
-
-def page_size(first: int | None, language: str, default: int = 20) -> int:
-    """`first` as asked; above 100 or below 0 is an error, never silently clamped."""
-    if first is None:
-        return default
-    if first < 0 or first > MAX_PAGE:
-        raise GraphQLError(
-            i18n.text("page_size", language, maximum=MAX_PAGE), extensions={"field": ["first"]}
-        )
-    return first
+# ---- paging --------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,8 +75,25 @@ class Page:
     after: str | None
 
 
-def page_args(first: int | None, after: str | None, language: str) -> Page:
-    return Page(page_size(first, language), decode_cursor(after, language), after)
+def page_args(first: int | None, after: str | None, language: str, default: int = 20) -> Page:
+    """`first` as asked (above 100 or below 0 is an error, never silently clamped)."""
+    limit = default if first is None else first
+    if limit < 0:
+        raise GraphQLError(
+            i18n.text("page_size_negative", language), extensions={"field": ["first"]}
+        )
+    if limit > MAX_PAGE:
+        raise GraphQLError(
+            i18n.text("page_size", language, maximum=MAX_PAGE), extensions={"field": ["first"]}
+        )
+    after_key = None
+    if after is not None:
+        after_key = decode_cursor(after)
+        if after_key is None:
+            raise GraphQLError(
+                i18n.text("cursor_invalid", language), extensions={"field": ["after"]}
+            )
+    return Page(limit, after_key, after)
 
 
 def connection(

@@ -1,13 +1,17 @@
-"""Schema-wide rules: at most one password-checking field, masked unexpected errors."""
+"""Schema-wide rules: documents parsed and validated once with every limit, at most one
+password-checking field, masked unexpected errors."""
 
 from __future__ import annotations
 
 import logging
 import uuid
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 from graphql import (
+    ASTValidationRule,
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -16,8 +20,11 @@ from graphql import (
     OperationDefinitionNode,
     SelectionSetNode,
     ValidationRule,
+    parse,
 )
-from strawberry.extensions import SchemaExtension
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
+from strawberry.schema.schema import validate_document
 
 from gql import i18n
 
@@ -114,3 +121,57 @@ class MaskUnexpectedErrors(SchemaExtension):
                 )
             )
         result.errors = masked
+
+
+MAX_DEPTH = 10
+MAX_ALIASES = 15
+MAX_TOKENS = 2000
+
+# Made once: QueryDepthLimiter and MaxAliasesLimiter create a new rule class per instance, and
+# a new class per request would be a new cache key, so every request would validate again.
+LIMIT_RULES = (
+    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+    OnePasswordFieldRule,
+)
+DOCUMENT_CACHE_SIZE = 256
+
+
+@lru_cache(maxsize=DOCUMENT_CACHE_SIZE)
+def _parse(query: str) -> DocumentNode:
+    """Parse with the token limit; a refused document raises and is not cached."""
+    return parse(query, max_tokens=MAX_TOKENS)
+
+
+_validate = lru_cache(maxsize=DOCUMENT_CACHE_SIZE)(validate_document)
+
+
+class PreparedDocuments(SchemaExtension):
+    """Each distinct document is parsed and validated once, with every limit.
+
+    What MaxTokensLimiter, ParserCache, QueryDepthLimiter, MaxAliasesLimiter,
+    AddValidationRules and ValidationCache do, as one extension: strawberry runs the hooks of
+    every extension on every request, so one extension instead of six saves CPU per request.
+    """
+
+    rules: tuple[type[ASTValidationRule], ...] = LIMIT_RULES
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.query is not None:
+            context.graphql_document = _parse(context.query)
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        assert context.graphql_document is not None
+        context.pre_execution_errors = _validate(
+            context.schema._schema,
+            context.graphql_document,
+            context.validation_rules + self.rules,
+        )
+        yield
+
+
+class PreparedDocumentsNoIntrospection(PreparedDocuments):
+    rules = (*LIMIT_RULES, NoSchemaIntrospectionCustomRule)

@@ -6,12 +6,28 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from gql.i18n import texts
 from gql.models.register import Company
-from gql.services import audit
-from gql.services.deps import Caller, Deps
-from gql.services.errors import NotFoundError, Problems
-from gql.services.validation import kvk_number_field, postal_code_field, text_field
+from gql.services.shared import audit
+from gql.services.shared.deps import Caller, Deps
+from gql.services.shared.errors import InvalidInputError, NotFoundError, Problems, raises
+from gql.services.shared.validation import kvk_number_field, postal_code_field, text_field
+
+TEXTS = texts(
+    __name__,
+    {
+        "kvk_number_unknown": {
+            "nl": "Dit KVK-nummer staat niet in het Handelsregister.",
+            "en": "This KVK number is not in the trade register.",
+        },
+        "address_required": {
+            "nl": "Geef een nieuw bezoekadres of postadres op.",
+            "en": "Please give a new visiting or postal address.",
+        },
+    },
+)
 
 _company = Company.__table__  # type: ignore[attr-defined]
 _COMPANIES = select(_company).where(
@@ -47,6 +63,27 @@ def _address(problems: Problems, field: str, value: AddressInput) -> AddressInpu
     )
 
 
+def postal_address_lines(company: Company) -> list[str]:
+    """Where post goes: the registered postal address, else the visiting address."""
+    if company.postal_code and company.postal_city:
+        street = " ".join(p for p in (company.postal_street, company.postal_house_number) if p)
+        lines = [street] if street else []
+        return [company.name, *lines, f"{company.postal_code} {company.postal_city}"]
+    return [
+        company.name,
+        f"{company.visiting_street} {company.visiting_house_number}",
+        f"{company.visiting_postal_code} {company.visiting_city}",
+    ]
+
+
+async def get_company(
+    session: AsyncSession, kvk_number: str, *, lock: bool = False
+) -> Company | None:
+    """A company in the register (inside the caller's transaction), optionally row-locked."""
+    return await session.get(Company, kvk_number, with_for_update=lock)
+
+
+@raises(NotFoundError, InvalidInputError)
 async def record_address_change(
     deps: Deps,
     *,
@@ -62,11 +99,11 @@ async def record_address_change(
     new_visiting = _address(problems, "visitingAddress", visiting) if visiting else None
     new_postal = _address(problems, "postalAddress", postal) if postal else None
     if visiting is None and postal is None and not clear_postal:
-        problems.add("visitingAddress", "required")
+        problems.add("visitingAddress", "address_required")
     problems.raise_if_any()
     now = deps.clock.now()
     async with deps.db.write() as session:
-        company = await session.get(Company, kvk)
+        company = await get_company(session, kvk)
         if company is None:
             raise NotFoundError(field_path=("kvkNumber",))
         before = _describe(company)
@@ -92,6 +129,7 @@ async def record_address_change(
             details=f"before: {before}; after: {_describe(company)}",
             now=now,
         )
+        await session.commit()
         return company
 
 

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import Enum
-from typing import Annotated, Any
+from typing import Any
 
 import strawberry
 
-from gql.schema.types.common import (
-    InvalidCredentials,
-    InvalidInput,
-    InvalidState,
-    InvalidToken,
-    Node,
-)
+from gql.schema.types.common import Node
+from gql.schema.types.errors import result_union
 from gql.schema.types.register import Company
+from gql.services.accounts import applications, credentials, recovery, sign_in
 
 
 @strawberry.enum(description="Who an access code is for.")
@@ -108,14 +104,9 @@ class RequestAccessCodePayload:
     message: str = strawberry.field(description="What happens next, for people to read.")
 
 
-RequestAccessCodeResult = Annotated[
-    RequestAccessCodePayload | InvalidInput,
-    strawberry.union(
-        "RequestAccessCodeResult",
-        description="What `requestAccessCode` answers: RequestAccessCodePayload on success, otherwise one of the "
-        "expected failures, each implementing Error.",
-    ),
-]
+RequestAccessCodeResult = result_union(
+    "requestAccessCode", RequestAccessCodePayload, applications.request_access_code
+)
 
 # ---- logIn / logOut ------------------------------------------------------------------------
 
@@ -143,14 +134,7 @@ class LogInPayload:
     expires_at: datetime = strawberry.field(description="Absolute end of the session.")
 
 
-LogInResult = Annotated[
-    LogInPayload | InvalidCredentials | InvalidInput,
-    strawberry.union(
-        "LogInResult",
-        description="What `logIn` answers: LogInPayload on success, otherwise one of the "
-        "expected failures, each implementing Error.",
-    ),
-]
+LogInResult = result_union("logIn", LogInPayload, sign_in.log_in)
 
 
 @strawberry.input(description="End the current session.")
@@ -165,14 +149,7 @@ class LogOutPayload:
     client_mutation_id: str | None = strawberry.field(description="As given.")
 
 
-LogOutResult = Annotated[
-    LogOutPayload | InvalidInput,
-    strawberry.union(
-        "LogOutResult",
-        description="What `logOut` answers: LogOutPayload on success, otherwise one of the "
-        "expected failures, each implementing Error.",
-    ),
-]
+LogOutResult = result_union("logOut", LogOutPayload, sign_in.log_out)
 
 # ---- password ------------------------------------------------------------------------------
 
@@ -191,14 +168,9 @@ class ChangePasswordPayload:
     message: str = strawberry.field(description="Confirmation for people to read.")
 
 
-ChangePasswordResult = Annotated[
-    ChangePasswordPayload | InvalidInput,
-    strawberry.union(
-        "ChangePasswordResult",
-        description="What `changePassword` answers: ChangePasswordPayload on success, otherwise one of the "
-        "expected failures, each implementing Error.",
-    ),
-]
+ChangePasswordResult = result_union(
+    "changePassword", ChangePasswordPayload, credentials.change_password
+)
 
 
 @strawberry.input(description="Ask for a password-reset e-mail.")
@@ -211,14 +183,9 @@ class RequestPasswordResetPayload:
     message: str = strawberry.field(description="What happens next.")
 
 
-RequestPasswordResetResult = Annotated[
-    RequestPasswordResetPayload | InvalidInput,
-    strawberry.union(
-        "RequestPasswordResetResult",
-        description="What `requestPasswordReset` answers: RequestPasswordResetPayload on success, otherwise one of the "
-        "expected failures, each implementing Error.",
-    ),
-]
+RequestPasswordResetResult = result_union(
+    "requestPasswordReset", RequestPasswordResetPayload, recovery.request_password_reset
+)
 
 
 @strawberry.input(description="Set a new password with the token from the reset e-mail.")
@@ -232,14 +199,7 @@ class ResetPasswordPayload:
     message: str = strawberry.field(description="Confirmation for people to read.")
 
 
-ResetPasswordResult = Annotated[
-    ResetPasswordPayload | InvalidToken | InvalidInput,
-    strawberry.union(
-        "ResetPasswordResult",
-        description="What `resetPassword` answers: ResetPasswordPayload on success, otherwise one of the "
-        "expected failures, each implementing Error.",
-    ),
-]
+ResetPasswordResult = result_union("resetPassword", ResetPasswordPayload, recovery.reset_password)
 
 # ---- new access code -----------------------------------------------------------------------
 
@@ -257,14 +217,9 @@ class RequestNewAccessCodePayload:
     message: str = strawberry.field(description="What happens next.")
 
 
-RequestNewAccessCodeResult = Annotated[
-    RequestNewAccessCodePayload | InvalidInput,
-    strawberry.union(
-        "RequestNewAccessCodeResult",
-        description="What `requestNewAccessCode` answers: RequestNewAccessCodePayload on success, otherwise one of the "
-        "expected failures, each implementing Error.",
-    ),
-]
+RequestNewAccessCodeResult = result_union(
+    "requestNewAccessCode", RequestNewAccessCodePayload, recovery.request_new_access_code
+)
 
 
 @strawberry.input(description="Confirm the new access code with the token from the e-mail.")
@@ -278,13 +233,69 @@ class ConfirmNewAccessCodePayload:
     message: str = strawberry.field(description="What happens next.")
 
 
-ConfirmNewAccessCodeResult = Annotated[
-    ConfirmNewAccessCodePayload | InvalidToken | InvalidInput,
-    strawberry.union(
-        "ConfirmNewAccessCodeResult",
-        description="What `confirmNewAccessCode` answers: ConfirmNewAccessCodePayload on success, otherwise one of the "
-        "expected failures, each implementing Error.",
-    ),
-]
+ConfirmNewAccessCodeResult = result_union(
+    "confirmNewAccessCode", ConfirmNewAccessCodePayload, recovery.confirm_new_access_code
+)
 
-__all__ = ["InvalidState"]
+
+# ---- the staff check ------------------------------------------------------------------------
+
+
+@strawberry.enum(description="Where a business access-code request stands.")
+class AccessCodeRequestStatus(Enum):
+    PENDING = strawberry.enum_value("PENDING", description="Waiting for the staff check.")
+    APPROVED = strawberry.enum_value("APPROVED", description="Approved; the code was sent.")
+    REJECTED = strawberry.enum_value("REJECTED", description="Rejected; the applicant was told.")
+
+
+@strawberry.type(description="A business access-code request, as staff see it.")
+class AccessCodeRequest(Node):
+    name: str = strawberry.field(description="Applicant's name.")
+    email: str = strawberry.field(description="Applicant's e-mail address.")
+    kvk_number: str = strawberry.field(description="The organisation's KVK number.")
+    company_name: str = strawberry.field(description="The organisation's name in the register.")
+    email_matches_register: bool = strawberry.field(
+        description="Whether the applicant's e-mail equals the organisation's e-mail in the "
+        "register: then the code goes by e-mail, otherwise by post."
+    )
+    status: AccessCodeRequestStatus = strawberry.field(description="Where it stands.")
+    requested_at: datetime = strawberry.field(description="When it was made.")
+    expected_by: date = strawberry.field(description="Promised answer date.")
+    decided_at: datetime | None = strawberry.field(description="When staff decided.")
+    delivered_by: DeliveryChannel | None = strawberry.field(description="How the code was sent.")
+    has_mandate: bool = strawberry.field(description="Whether it carries a direct-debit mandate.")
+
+
+@strawberry.input(description="Approve a business access-code request.")
+class StaffApproveAccessCodeRequestInput:
+    request_id: strawberry.ID = strawberry.field(description="Global id of the request.")
+
+
+@strawberry.type(description="Approved: the account exists and its code is on its way.")
+class StaffApproveAccessCodeRequestPayload:
+    request: AccessCodeRequest = strawberry.field(description="The request, now APPROVED.")
+
+
+StaffApproveAccessCodeRequestResult = result_union(
+    "staffApproveAccessCodeRequest",
+    StaffApproveAccessCodeRequestPayload,
+    applications.approve_request,
+)
+
+
+@strawberry.input(description="Reject a business access-code request.")
+class StaffRejectAccessCodeRequestInput:
+    request_id: strawberry.ID = strawberry.field(description="Global id of the request.")
+    reason: str = strawberry.field(description="Why; it is e-mailed to the applicant.")
+
+
+@strawberry.type(description="Rejected: the applicant was told why.")
+class StaffRejectAccessCodeRequestPayload:
+    request: AccessCodeRequest = strawberry.field(description="The request, now REJECTED.")
+
+
+StaffRejectAccessCodeRequestResult = result_union(
+    "staffRejectAccessCodeRequest",
+    StaffRejectAccessCodeRequestPayload,
+    applications.reject_request,
+)

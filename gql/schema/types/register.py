@@ -7,6 +7,8 @@ from datetime import datetime
 import strawberry
 
 from gql.models.register import Company as CompanyRow
+from gql.schema.types.errors import result_union
+from gql.services import register
 
 
 @strawberry.type(description="A Dutch address.")
@@ -59,3 +61,27 @@ class AddressInput:
     house_number: str = strawberry.field(description="House number with any addition.")
     postal_code: str = strawberry.field(description="Postal code, as 1234 AB.")
     city: str = strawberry.field(description="Place.")
+
+
+@strawberry.input(description="Record a registered address change of a company.")
+class StaffRecordAddressChangeInput:
+    kvk_number: str = strawberry.field(description="The company's KVK number.")
+    visiting_address: AddressInput | None = strawberry.field(
+        default=None, description="The new visiting address, if it changed."
+    )
+    postal_address: AddressInput | None = strawberry.field(
+        default=None, description="The new postal address, if it changed."
+    )
+    remove_postal_address: bool = strawberry.field(
+        default=False, description="Mail goes to the visiting address from now on."
+    )
+
+
+@strawberry.type(description="The register now holds the new address.")
+class StaffRecordAddressChangePayload:
+    company: Company = strawberry.field(description="The company as it is now.")
+
+
+StaffRecordAddressChangeResult = result_union(
+    "staffRecordAddressChange", StaffRecordAddressChangePayload, register.record_address_change
+)

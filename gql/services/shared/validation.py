@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from gql.services.errors import Problems
+from gql.services.shared.errors import Problems
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 _KVK = re.compile(r"^\d{8}$")

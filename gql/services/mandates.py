@@ -1,4 +1,7 @@
-"""Payment methods: SEPA direct-debit mandates with validated IBANs (schwifty)."""
+"""Direct-debit mandates: the payment method of an organisation or private account.
+
+IBANs are validated with schwifty (checksums and per-country formats).
+"""
 
 from __future__ import annotations
 
@@ -11,9 +14,40 @@ from schwifty.exceptions import SchwiftyException
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gql.models.payments import DirectDebitMandate
-from gql.services.errors import Problems
-from gql.services.validation import text_field
+from gql.i18n import texts
+from gql.mail.templates import Template, register
+from gql.models.mandates import DirectDebitMandate
+from gql.services.shared.errors import Problems
+from gql.services.shared.validation import text_field
+
+TEXTS = texts(
+    __name__,
+    {
+        "iban_invalid": {
+            "nl": "Dit IBAN is ongeldig: {reason}",
+            "en": "This IBAN is not valid: {reason}",
+        },
+        "consent_required": {
+            "nl": "Geef toestemming voor de automatische incasso.",
+            "en": "Please consent to the direct debit.",
+        },
+    },
+)
+
+MAILS = register(
+    {
+        "payment_method_changed": Template(
+            subject={"nl": "Betaalwijze vastgelegd", "en": "Payment method recorded"},
+            body={
+                "nl": "Beste {name},\n\nVoor {holder_text} is een machtiging voor automatische incasso "
+                "vastgelegd: IBAN {iban_masked}, kenmerk {reference}, getekend op {at}.",
+                "en": "Dear {name},\n\nA direct-debit mandate was recorded for {holder_text}: "
+                "IBAN {iban_masked}, reference {reference}, signed on {at}.",
+            },
+            confirms_a_change=True,
+        ),
+    }
+)
 
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 

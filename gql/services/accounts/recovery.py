@@ -5,40 +5,36 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from gql import i18n
 from gql.mail.sealing import InvalidToken, seal, unseal
-from gql.models.accounts import Account, OneTimeToken, RecoveryRequest
-from gql.models.register import Company
-from gql.services import access_codes, outbox, sessions, throttle
-from gql.services.accounts import (
-    BUSINESS,
-    PRIVATE,
-    STAFF,
-    format_moment,
-    new_unique_code,
-    revoke_tokens,
-    set_password,
-)
-from gql.services.deps import Caller, Deps, sha256_hex
-from gql.services.errors import InvalidTokenError, Problems
-from gql.services.passwords import check_password
-from gql.services.validation import email_field, kvk_number_field, normalize_email
+from gql.models.accounts import Account, OneTimeToken, RecoveryRequest, TokenPurpose, Usage
+from gql.models.outbox import Channel
+from gql.services.accounts import access_codes, mails, sessions, texts  # noqa: F401  (registers texts)
+from gql.services.accounts.accounts import new_unique_code
+from gql.services.accounts.applications import deliver_access_code
+from gql.services.accounts.credentials import revoke_tokens, set_password
+from gql.services.accounts.passwords import check_password
+from gql.services.shared import outbox, throttle
+from gql.services.shared.deps import Caller, Deps, sha256_hex
+from gql.services.shared.errors import InvalidInputError, InvalidTokenError, Problems, raises
+from gql.services.shared.formatting import format_moment
+from gql.services.shared.validation import email_field, kvk_number_field, normalize_email
 
 log = logging.getLogger("toegang.recovery")
 
-RESET = "PASSWORD_RESET"
-NEW_CODE = "NEW_ACCESS_CODE"
+RESET = TokenPurpose.PASSWORD_RESET
+NEW_CODE = TokenPurpose.NEW_ACCESS_CODE
 TOKEN_LIFETIME = timedelta(minutes=30)
 
 
 async def _issue_token(
-    session: AsyncSession, *, account_id: int, purpose: str, now: datetime
+    session: AsyncSession, *, account_id: int, purpose: TokenPurpose, now: datetime
 ) -> str:
     token = secrets.token_urlsafe(32)
     session.add(
@@ -54,7 +50,7 @@ async def _issue_token(
 
 
 async def _consume_token(
-    session: AsyncSession, *, token: str, purpose: str, now: datetime
+    session: AsyncSession, *, token: str, purpose: TokenPurpose, now: datetime
 ) -> Account:
     """Mark the token used; exactly one of any number of concurrent redemptions wins."""
     token_hash = sha256_hex(token) if token else ""
@@ -81,11 +77,7 @@ async def _consume_token(
 async def _may_mail(deps: Deps, session: AsyncSession, caller: Caller, target: str) -> bool:
     """Throttle per client (RATE_LIMITED) and per target (quietly: the same answer, no mail)."""
     return await throttle.hit_mail_limits(
-        session,
-        target_key=deps.keyed_hash(target),
-        client_key=deps.keyed_hash(caller.client_ip),
-        now=deps.clock.now(),
-        quiet_at_target_limit=True,
+        session, deps, target=target, client_ip=caller.client_ip, quiet_at_target_limit=True
     )
 
 
@@ -97,7 +89,7 @@ _TOKEN_MAILS = {
 
 
 async def _send_token(
-    deps: Deps, session: AsyncSession, *, account: Account, purpose: str, now: datetime
+    deps: Deps, session: AsyncSession, *, account: Account, purpose: TokenPurpose, now: datetime
 ) -> None:
     """Issue a token and mail its link; the link carries the token after '#', never logged."""
     assert account.id is not None
@@ -117,6 +109,7 @@ async def _send_token(
     )
 
 
+@raises(InvalidInputError)
 async def request_password_reset(deps: Deps, *, caller: Caller, access_code: str) -> None:
     """Queue a reset request; the answer and the work are the same whether the code is known.
 
@@ -131,14 +124,20 @@ async def request_password_reset(deps: Deps, *, caller: Caller, access_code: str
 
 
 async def _queue_request(
-    deps: Deps, caller: Caller, *, purpose: str, target: str, lookup: dict[str, str | None]
+    deps: Deps,
+    caller: Caller,
+    *,
+    purpose: TokenPurpose,
+    target: str,
+    lookup: dict[str, str | None],
 ) -> None:
     now = deps.clock.now()
     async with deps.db.write() as session:
-        if not await _may_mail(deps, session, caller, target):
-            return
-        sealed = seal(json.dumps(lookup), secret_key=deps.settings.secret_key)
-        session.add(RecoveryRequest(purpose=purpose, lookup=sealed, created_at=now))
+        if await _may_mail(deps, session, caller, target):
+            sealed = seal(json.dumps(lookup), secret_key=deps.settings.secret_key)
+            session.add(RecoveryRequest(purpose=purpose, lookup=sealed, created_at=now))
+        # Also when the target had its share of mail: the request is counted all the same.
+        await session.commit()
 
 
 async def process_recovery_requests(deps: Deps, *, limit: int = 20) -> int:
@@ -167,27 +166,31 @@ async def process_recovery_requests(deps: Deps, *, limit: int = 20) -> int:
                         now=deps.clock.now(),
                     )
             await session.delete(request)
+        await session.commit()
     return len(requests)
 
 
 async def _matching_accounts(
-    session: AsyncSession, purpose: str, lookup: dict[str, str | None]
+    session: AsyncSession, purpose: TokenPurpose, lookup: dict[str, str | None]
 ) -> list[Account]:
     """Active accounts a request is for; staff are managed from the command line only."""
-    query = select(Account).where(col(Account.active).is_(True), Account.usage != STAFF)
+    query = select(Account).where(col(Account.active).is_(True), Account.usage != Usage.STAFF)
     if purpose == RESET:
         query = query.where(Account.access_code == lookup["code"])
     elif lookup.get("kvk"):
         query = query.where(
             Account.email_normalized == lookup["email"],
-            Account.usage == BUSINESS,
+            Account.usage == Usage.BUSINESS,
             Account.kvk_number == lookup["kvk"],
         )
     else:
-        query = query.where(Account.email_normalized == lookup["email"], Account.usage == PRIVATE)
+        query = query.where(
+            Account.email_normalized == lookup["email"], Account.usage == Usage.PRIVATE
+        )
     return list((await session.execute(query)).scalars())
 
 
+@raises(InvalidTokenError, InvalidInputError)
 async def reset_password(deps: Deps, *, caller: Caller, token: str, new_password: str) -> None:
     """Set a new password with a reset token; every session of the account ends."""
     now = deps.clock.now()
@@ -227,8 +230,10 @@ async def reset_password(deps: Deps, *, caller: Caller, token: str, new_password
             now=now,
             keep_session_id=None,
         )
+        await session.commit()
 
 
+@raises(InvalidInputError)
 async def request_new_access_code(
     deps: Deps, *, caller: Caller, email: str, kvk_number: str | None
 ) -> None:
@@ -247,12 +252,8 @@ async def request_new_access_code(
     )
 
 
-@dataclass(frozen=True, slots=True)
-class NewCodeOutcome:
-    channel: str  # EMAIL or POST
-
-
-async def confirm_new_access_code(deps: Deps, *, caller: Caller, token: str) -> NewCodeOutcome:
+@raises(InvalidTokenError)
+async def confirm_new_access_code(deps: Deps, *, caller: Caller, token: str) -> Channel:
     """Replace the access code (password, role and main-user status stay) and deliver it."""
     now = deps.clock.now()
     async with deps.db.write() as session:
@@ -272,53 +273,13 @@ async def confirm_new_access_code(deps: Deps, *, caller: Caller, token: str) -> 
             template="access_code_changed",
             params={
                 "at": format_moment(now, account.language),
-                "channel_text": _CHANNEL_TEXT[channel][account.language == "en"],
+                "channel_text": i18n.text(_SENT_BY[channel], account.language),
             },
             now=now,
             settings=deps.settings,
         )
-        return NewCodeOutcome(channel)
+        await session.commit()
+        return channel
 
 
-_CHANNEL_TEXT = {
-    "POST": ("per post", "by post"),
-    "EMAIL": ("in een aparte e-mail", "in a separate e-mail"),
-}
-
-
-async def deliver_access_code(
-    deps: Deps, session: AsyncSession, *, account: Account, code: str, now: datetime
-) -> str:
-    """By e-mail, unless a business applicant's e-mail differs from the register's: then by post."""
-    company = await session.get(Company, account.kvk_number) if account.kvk_number else None
-    if company is not None and not emails_match(account.email, company.email):
-        await outbox.enqueue_letter(
-            session,
-            addressee=account.name,
-            company=company,
-            template="access_code_letter",
-            language=account.language,
-            params={
-                "name": account.name,
-                "company_name": company.name,
-                "kvk_number": company.kvk_number,
-                "access_code": access_codes.display(code),
-            },
-            now=now,
-            settings=deps.settings,
-            account_id=account.id,
-        )
-        return "POST"
-    await outbox.mail_account(
-        session,
-        account=account,
-        template="access_code_issued",
-        params={"access_code": access_codes.display(code)},
-        now=now,
-        settings=deps.settings,
-    )
-    return "EMAIL"
-
-
-def emails_match(applicant: str, registered: str | None) -> bool:
-    return bool(registered) and normalize_email(applicant) == normalize_email(registered or "")
+_SENT_BY = {Channel.POST: "sent_by_post", Channel.EMAIL: "sent_by_email"}

@@ -8,8 +8,9 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from gql.models.security import ThrottleHit
-from gql.services.errors import RateLimitedError
+from gql.models.throttle import ThrottleHit
+from gql.services.shared.deps import Deps
+from gql.services.shared.errors import RateLimitedError
 
 SIGN_IN_CODE_IP = "signin:code+ip"
 SIGN_IN_CODE = "signin:code"
@@ -50,6 +51,14 @@ async def record(session: AsyncSession, *, bucket: str, key: str, now: datetime)
 async def clear(session: AsyncSession, *, bucket: str, key: str) -> None:
     await session.execute(
         delete(ThrottleHit).where(ThrottleHit.bucket == bucket, ThrottleHit.key == key)
+    )
+
+
+def sign_in_keys(deps: Deps, *, access_code: str, client_ip: str) -> tuple[str, str]:
+    """The throttle keys of a password check: per code, and per code and address together."""
+    return (
+        deps.keyed_hash("code:" + access_code),
+        deps.keyed_hash(f"code:{access_code}|ip:{client_ip}"),
     )
 
 
@@ -99,10 +108,10 @@ async def forgive_sign_in_attempt(session: AsyncSession, *, hit_id: int, pair_ke
 
 async def hit_mail_limits(
     session: AsyncSession,
+    deps: Deps,
     *,
-    target_key: str,
-    client_key: str,
-    now: datetime,
+    target: str,
+    client_ip: str,
     quiet_at_target_limit: bool = False,
 ) -> bool:
     """Count a mail-sending request; False when its target had enough mail this hour.
@@ -110,7 +119,10 @@ async def hit_mail_limits(
     A client over its limit is refused (RATE_LIMITED). A target over its limit is refused
     too, unless `quiet_at_target_limit`: then the caller answers as usual and sends nothing,
     so nobody can lock another person out of the recovery mails by asking on their behalf.
+    Keys are HMACs: the table never holds an address or a code as such.
     """
+    target_key, client_key = deps.keyed_hash(target), deps.keyed_hash(client_ip)
+    now = deps.clock.now()
     await _serialize(session, *sorted((target_key, client_key)))
     count, first, _ = await _window(session, bucket=MAIL_CLIENT, key=client_key, since=now - HOUR)
     if count >= MAIL_PER_CLIENT_PER_HOUR and first is not None:

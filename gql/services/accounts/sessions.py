@@ -10,8 +10,8 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql.db import Database
-from gql.models.accounts import Account, AuthSession
-from gql.services.deps import sha256_hex
+from gql.models.accounts import Account, AuthSession, SessionKind, Usage
+from gql.services.shared.deps import sha256_hex
 
 IDLE_TIMEOUT = timedelta(minutes=30)
 ABSOLUTE_TIMEOUT = timedelta(hours=12)
@@ -34,13 +34,13 @@ class SessionAccount:
 class SessionInfo:
     session_id: int
     account_id: int
-    usage: str
+    usage: Usage
     expires_at: datetime
     account: SessionAccount
 
 
 async def start(
-    session: AsyncSession, *, account_id: int, kind: str, now: datetime, client_ip: str
+    session: AsyncSession, *, account_id: int, kind: SessionKind, now: datetime, client_ip: str
 ) -> tuple[str, datetime]:
     """A new session; returns the token (256 random bits) and when it expires at the latest."""
     token = secrets.token_urlsafe(32)
@@ -98,9 +98,10 @@ async def resolve(db: Database, *, token: str, now: datetime) -> SessionInfo | N
             await session.execute(
                 update(AuthSession).where(AuthSession.id == session_id).values(last_seen_at=now)
             )
+            await session.commit()
     # From what is stored: between touches the idle end does not move with every request.
     expires_at = min(created_at + ABSOLUTE_TIMEOUT, last_seen_at + IDLE_TIMEOUT)
-    return SessionInfo(session_id, account_id, usage, expires_at, SessionAccount(*row[5:]))
+    return SessionInfo(session_id, account_id, Usage(usage), expires_at, SessionAccount(*row[5:]))
 
 
 async def end(session: AsyncSession, *, session_id: int, now: datetime) -> None:
@@ -128,3 +129,4 @@ async def log_out(db: Database, *, session_id: int, now: datetime) -> None:
     """End this session server side, so its cookie or token never works again."""
     async with db.write() as session:
         await end(session, session_id=session_id, now=now)
+        await session.commit()

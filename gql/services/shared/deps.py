@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from gql.clock import Clock
 from gql.db import Database
-from gql.services.passwords import PasswordHashing
+from gql.services.shared.hashing import PasswordHashing
 from gql.settings import Settings
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import holidays
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+from gql.services.shared.formatting import local_date
+
 BUSINESS_CHECK_WORKING_DAYS = 5
 
 
@@ -31,11 +31,6 @@ def add_working_days(start: date, count: int) -> date:
         if is_working_day(day):
             remaining -= 1
     return day
-
-
-def local_date(moment: datetime) -> date:
-    """The calendar date in Europe/Amsterdam of a UTC moment."""
-    return moment.astimezone(AMSTERDAM).date()
 
 
 def business_check_expected_by(requested_at: datetime) -> date:

@@ -4,16 +4,28 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql.mail.sealing import seal
 from gql.mail.templates import render
-from gql.models.accounts import Account
-from gql.models.outbox import OutboxMessage
-from gql.models.register import Company
+from gql.models.outbox import Channel, OutboxMessage
 from gql.settings import Settings
+
+
+class Addressee(Protocol):
+    """Whom a mail is for: an account, or anything else with these attributes."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def language(self) -> str: ...
 
 
 def _message_id(public_url: str) -> str:
@@ -24,7 +36,7 @@ def _message_id(public_url: str) -> str:
 def _queue(
     session: AsyncSession,
     *,
-    channel: str,
+    channel: Channel,
     recipient: str,
     address: str,
     template: str,
@@ -66,7 +78,7 @@ async def enqueue_email(
     """Queue an e-mail; it is sent only if the surrounding transaction commits."""
     return _queue(
         session,
-        channel="EMAIL",
+        channel=Channel.EMAIL,
         recipient=to,
         address="",
         template=template,
@@ -81,7 +93,7 @@ async def enqueue_email(
 async def mail_account(
     session: AsyncSession,
     *,
-    account: Account,
+    account: Addressee,
     template: str,
     params: dict[str, object],
     now: datetime,
@@ -100,24 +112,11 @@ async def mail_account(
     )
 
 
-def postal_address_lines(company: Company) -> list[str]:
-    """The registered postal address, or the visiting address when there is none."""
-    if company.postal_code and company.postal_city:
-        street = " ".join(p for p in (company.postal_street, company.postal_house_number) if p)
-        lines = [street] if street else []
-        return [company.name, *lines, f"{company.postal_code} {company.postal_city}"]
-    return [
-        company.name,
-        f"{company.visiting_street} {company.visiting_house_number}",
-        f"{company.visiting_postal_code} {company.visiting_city}",
-    ]
-
-
 async def enqueue_letter(
     session: AsyncSession,
     *,
     addressee: str,
-    company: Company,
+    address_lines: list[str],
     template: str,
     language: str,
     params: dict[str, object],
@@ -125,12 +124,12 @@ async def enqueue_letter(
     settings: Settings,
     account_id: int | None = None,
 ) -> OutboxMessage:
-    """Queue a letter to the company's registered address as it is at this moment."""
+    """Queue a letter to the given address (read by the caller at this moment)."""
     return _queue(
         session,
-        channel="POST",
+        channel=Channel.POST,
         recipient=addressee,
-        address="\n".join(postal_address_lines(company)),
+        address="\n".join(address_lines),
         template=template,
         language=language,
         params=params,

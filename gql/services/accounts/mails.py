@@ -1,0 +1,107 @@
+"""Mails and letters of the accounts domain, in Dutch and English."""
+
+from __future__ import annotations
+
+from gql.mail.templates import Template, register
+
+TEMPLATES = register(
+    {
+        "access_code_issued": Template(
+            subject={"nl": "Je toegangscode voor het Handelsregister", "en": "Your access code"},
+            body={
+                "nl": "Beste {name},\n\nJe toegangscode is: {access_code}\n\n"
+                "Log in met deze toegangscode en het wachtwoord dat je bij de aanvraag hebt gekozen.",
+                "en": "Dear {name},\n\nYour access code is: {access_code}\n\n"
+                "Sign in with this access code and the password you chose when you applied.",
+            },
+        ),
+        "access_code_letter": Template(
+            subject={"nl": "Uw toegangscode voor het Handelsregister", "en": "Your access code"},
+            body={
+                "nl": "Beste {name},\n\nU heeft namens {company_name} (KVK-nummer {kvk_number}) een "
+                "toegangscode aangevraagd. Uw toegangscode is:\n\n    {access_code}\n\n"
+                "Log in met deze toegangscode en het wachtwoord dat u bij de aanvraag heeft gekozen.",
+                "en": "Dear {name},\n\nYou requested an access code on behalf of {company_name} "
+                "(KVK number {kvk_number}). Your access code is:\n\n    {access_code}\n\n"
+                "Sign in with this access code and the password you chose when you applied.",
+            },
+        ),
+        "access_code_request_received": Template(
+            subject={"nl": "We hebben je aanvraag ontvangen", "en": "We received your request"},
+            body={
+                "nl": "Beste {name},\n\nWe hebben je aanvraag voor een toegangscode namens "
+                "{company_name} ontvangen. Na een controle sturen we de toegangscode per e-mail of "
+                "per post, uiterlijk {expected_by}.",
+                "en": "Dear {name},\n\nWe received your request for an access code on behalf of "
+                "{company_name}. After a check we send the access code by e-mail or by post, by "
+                "{expected_by} at the latest.",
+            },
+        ),
+        "access_code_exists": Template(
+            subject={"nl": "Je hebt al een toegangscode", "en": "You already have an access code"},
+            body={
+                "nl": "Beste {name},\n\nEr is een nieuwe aanvraag gedaan voor een toegangscode namens "
+                "{company_name} met dit e-mailadres. Je hebt al een toegangscode (of een aanvraag "
+                "loopt nog); per persoon en organisatie geven we er één uit.\n\n"
+                "Ben je je toegangscode kwijt? Vraag dan een nieuwe toegangscode aan.",
+                "en": "Dear {name},\n\nSomeone requested an access code on behalf of {company_name} "
+                "with this e-mail address. You already have an access code (or a request is still "
+                "being checked); we issue one per person per organisation.\n\n"
+                "Lost your access code? Request a new access code.",
+            },
+        ),
+        "access_code_request_rejected": Template(
+            subject={"nl": "Je aanvraag is afgewezen", "en": "Your request was rejected"},
+            body={
+                "nl": "Beste {name},\n\nJe aanvraag voor een toegangscode namens {company_name} is "
+                "afgewezen.\n\nReden: {reason}",
+                "en": "Dear {name},\n\nYour request for an access code on behalf of {company_name} "
+                "was rejected.\n\nReason: {reason}",
+            },
+        ),
+        "password_changed": Template(
+            subject={"nl": "Je wachtwoord is gewijzigd", "en": "Your password was changed"},
+            body={
+                "nl": "Beste {name},\n\nHet wachtwoord van toegangscode {masked_code} is op {at} "
+                "gewijzigd. Alle andere sessies zijn beëindigd.",
+                "en": "Dear {name},\n\nThe password of access code {masked_code} was changed on {at}. "
+                "All other sessions were ended.",
+            },
+            confirms_a_change=True,
+        ),
+        "password_reset": Template(
+            subject={"nl": "Wachtwoord opnieuw instellen", "en": "Reset your password"},
+            body={
+                "nl": "Beste {name},\n\nJe hebt gevraagd je wachtwoord opnieuw in te stellen. Dat kan "
+                "met deze link, die {minutes} minuten geldig is en één keer werkt:\n\n{link}\n\n"
+                "Code: {token}\n\nHeb je dit niet gevraagd? Dan kun je deze e-mail negeren.",
+                "en": "Dear {name},\n\nYou asked to reset your password. Use this link; it is valid "
+                "for {minutes} minutes and works once:\n\n{link}\n\nCode: {token}\n\n"
+                "Did you not ask for this? Then you can ignore this e-mail.",
+            },
+        ),
+        "new_access_code_confirm": Template(
+            subject={"nl": "Bevestig je nieuwe toegangscode", "en": "Confirm your new access code"},
+            body={
+                "nl": "Beste {name},\n\nJe hebt een nieuwe toegangscode aangevraagd. Bevestig dat met "
+                "deze link ({minutes} minuten geldig, werkt één keer). Daarna werkt je oude "
+                "toegangscode niet meer; je wachtwoord blijft hetzelfde.\n\n{link}\n\nCode: {token}"
+                "\n\nHeb je dit niet gevraagd? Dan kun je deze e-mail negeren.",
+                "en": "Dear {name},\n\nYou requested a new access code. Confirm with this link "
+                "(valid for {minutes} minutes, works once). After that your old access code stops "
+                "working; your password stays the same.\n\n{link}\n\nCode: {token}\n\n"
+                "Did you not ask for this? Then you can ignore this e-mail.",
+            },
+        ),
+        "access_code_changed": Template(
+            subject={"nl": "Je toegangscode is vervangen", "en": "Your access code was replaced"},
+            body={
+                "nl": "Beste {name},\n\nOp {at} is je toegangscode vervangen door een nieuwe. De "
+                "nieuwe toegangscode ontvang je {channel_text}. De oude werkt niet meer.",
+                "en": "Dear {name},\n\nOn {at} your access code was replaced by a new one. You "
+                "receive the new access code {channel_text}. The old one no longer works.",
+            },
+            confirms_a_change=True,
+        ),
+    }
+)
