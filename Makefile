@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha256sum requirements.lock pyproject.toml | sha256sum | cut -c1-12)
 GRAPHIQL := gql/static/graphiql/index.html
-GRAPHIQL_SRC := $(wildcard frontend-contract/graphiql/src/*.js frontend-contract/graphiql/src/*/*.js) \
+GRAPHIQL_SRC := $(wildcard frontend-contract/graphiql/src/*.js frontend-contract/graphiql/src/*.jsx \
+	frontend-contract/graphiql/src/*.css frontend-contract/graphiql/src/*/*.js) \
 	frontend-contract/graphiql/build.mjs frontend-contract/graphiql/package-lock.json
 
 .PHONY: run test venv graphiql system-deps system-deps-test lint typecheck architecture pytest bench contract clean

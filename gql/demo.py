@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from gql.models.accounts import Account, Usage
+from gql.models.accounts import AccessCodeRequest, Account, Usage
 from gql.models.register import Company
 from gql.services import mandates
 from gql.services.accounts.accounts import new_account
 from gql.services.shared.deps import Deps
+from gql.services.shared.workdays import business_check_expected_by
 
 # kvk, name, legal form, e-mail, visiting (street, no, postcode, city), postal or None
 COMPANIES: list[
@@ -279,5 +282,36 @@ async def seed(deps: Deps) -> list[DemoAccount]:
                     now=now,
                 )
             created.append(demo)
+        await _pending_request(deps, session, now)
         await session.commit()
     return created
+
+
+# A business request waiting for the staff check, so the back office has something to do.
+DEMO_REQUEST = {
+    "name": "Lisa van Dijk",
+    "email": "lisa@vandijk.example",
+    "kvk_number": "90000002",
+    "password": "een fiets met drie versnellingen",
+}
+
+
+async def _pending_request(deps: Deps, session: AsyncSession, now: datetime) -> None:
+    email = DEMO_REQUEST["email"]
+    if await session.scalar(
+        select(AccessCodeRequest.id).where(AccessCodeRequest.email_normalized == email)
+    ):
+        return
+    session.add(
+        AccessCodeRequest(
+            name=DEMO_REQUEST["name"],
+            email=email,
+            email_normalized=email,
+            kvk_number=DEMO_REQUEST["kvk_number"],
+            password_hash=await deps.hashing.hash(DEMO_REQUEST["password"]),
+            mandate_iban="NL02ABNA0123456789",
+            mandate_account_holder="Fietsenmakerij Van Dijk",
+            requested_at=now,
+            expected_by=business_check_expected_by(now),
+        )
+    )

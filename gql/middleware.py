@@ -10,6 +10,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gql import i18n
 from gql.settings import Settings
 
 access_log = logging.getLogger("toegang.access")
@@ -44,8 +45,9 @@ class RequestMiddleware:
         status = 500
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
+        language = i18n.negotiate(headers.get(b"accept-language", b"").decode("latin-1"))
         if declared is not None and declared.isdigit() and int(declared) > self.max_body:
-            await self._too_large(send, request_id)
+            await self._too_large(send, request_id, language)
             self._log(scope, 413, started, request_id)
             return
         received = 0
@@ -82,13 +84,14 @@ class RequestMiddleware:
         try:
             await self.app(scope, limited_receive, send_with_headers)
         except BodyTooLarge:
-            await self._too_large(send, request_id)
+            await self._too_large(send, request_id, language)
             status = 413
         finally:
             self._log(scope, status, started, request_id)
 
-    async def _too_large(self, send: Send, request_id: str) -> None:
-        body = json.dumps({"errors": [{"message": "The request body is too large."}]}).encode()
+    async def _too_large(self, send: Send, request_id: str, language: str) -> None:
+        message = i18n.text("body_too_large", language)
+        body = json.dumps({"errors": [{"message": message}]}).encode()
         await send(
             {
                 "type": "http.response.start",

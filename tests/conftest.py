@@ -8,32 +8,23 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
-from sqlalchemy import select
 from starlette.applications import Starlette
 
-from gql.app import create_app
 from gql.clock import FrozenClock
-from gql.mail.sealing import unseal
 from gql.migrate import upgrade
-from gql.models.outbox import OutboxMessage
-from gql.services.accounts import recovery
-from gql.services.shared.hashing import PasswordHashing
 from gql.settings import Settings
-from tests.pgcluster import Cluster
+from tests.support.api import http_client, make_settings, running_app
+from tests.support.backoffice import STAFF_IP
+from tests.support.factories import staff_client_login
+from tests.support.pgcluster import Cluster
 
 BACKENDS = [b for b in os.environ.get("TOEGANG_TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
-# OWASP's minimum argon2id parameters keep the suite fast; one test pins the production default.
-TEST_ARGON2 = {"argon2_memory_kib": 19456, "argon2_time_cost": 2, "argon2_parallelism": 1}
 
 
 @pytest.fixture(scope="session")
@@ -124,34 +115,9 @@ def clock() -> FrozenClock:
     return FrozenClock(datetime.now(UTC).replace(microsecond=0))
 
 
-def make_settings(database_url: str, data_dir: Path, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "env": "development",
-        "database_url": database_url,
-        "data_dir": data_dir,
-        "public_url": "http://127.0.0.1:8000",
-        "secret_key": "test-secret-key-that-is-long-enough-0123456789",
-        "run_dispatcher": False,
-        "cors_origins": ("http://127.0.0.1:5173",),
-        **TEST_ARGON2,
-    }
-    values.update(overrides)
-    return Settings(**values)
-
-
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     return make_settings(database_url, tmp_path / "data")
-
-
-@asynccontextmanager
-async def running_app(
-    settings: Settings, clock: FrozenClock, hashing: PasswordHashing | None = None
-) -> AsyncIterator[Starlette]:
-    """The app with settings (or hashing) of a test's own, its lifespan running."""
-    application = create_app(settings, clock=clock, hashing=hashing)
-    async with LifespanManager(application):
-        yield application
 
 
 @pytest.fixture
@@ -160,57 +126,15 @@ async def app(settings: Settings, clock: FrozenClock) -> AsyncIterator[Starlette
         yield application
 
 
-def http_client(app: Starlette, ip: str = "127.0.0.1", **kwargs: Any) -> httpx.AsyncClient:
-    """A client that talks HTTP to the app in process, from the given address."""
-    transport = httpx.ASGITransport(app=app, client=(ip, 50000))
-    return httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000", **kwargs)
-
-
 @pytest.fixture
 async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     async with http_client(app) as c:
         yield c
 
 
-async def gql(
-    client: httpx.AsyncClient,
-    document: str,
-    variables: dict[str, Any] | None = None,
-    *,
-    headers: dict[str, str] | None = None,
-) -> dict[str, Any]:
-    """POST a GraphQL document as JSON; returns the decoded response body."""
-    response = await client.post(
-        "/graphql", json={"query": document, "variables": variables or {}}, headers=headers or {}
-    )
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-async def outbox(app: Starlette) -> list[OutboxMessage]:
-    """Every message queued so far, oldest first, with its body opened for reading.
-
-    First the worker's recovery job runs, as the dispatcher loop of `toegang serve` does
-    within a poll interval: reset and new-code mails are queued by it, not by the request.
-    The database holds bodies sealed (and emptied once sent); the rows returned here are
-    detached copies, so opening them changes nothing stored.
-    """
-    await process_recovery(app)
-    key = app.state.deps.settings.secret_key
-    async with app.state.deps.db.read() as session:
-        rows = list(
-            (await session.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars()
-        )
-    for row in rows:
-        row.body = unseal(row.body, secret_key=key) if row.body else ""
-    return rows
-
-
-def replace_settings(settings: Settings, **changes: Any) -> Settings:
-    return replace(settings, **changes)
-
-
-async def process_recovery(app: Starlette) -> int:
-    """Run the worker's recovery job once, as the dispatcher loop of `toegang serve` does."""
-    return await recovery.process_recovery_requests(app.state.deps)
+@pytest.fixture
+async def staff(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    """A staff member signed in (with TOTP) from another address than the applicants'."""
+    async with http_client(app, ip=STAFF_IP) as staff_client:
+        await staff_client_login(app, staff_client)
+        yield staff_client

@@ -67,39 +67,45 @@ def _session_expiry(ctx: Context) -> object:
     return ctx.session.expires_at if ctx.session else None
 
 
+def _application(input: t.RequestAccessCodeInput) -> applications.AccessCodeApplication:
+    mandate = input.mandate
+    return applications.AccessCodeApplication(
+        usage=Usage(input.usage.name),
+        name=input.name,
+        email=input.email,
+        password=input.password,
+        kvk_number=input.kvk_number,
+        mandate=mandates.MandateInput(mandate.iban, mandate.account_holder, mandate.consent)
+        if mandate
+        else None,
+    )
+
+
+def _application_message(outcome: applications.ApplicationOutcome, language: str) -> str:
+    if outcome.expected_by is None:
+        return i18n.text("private_code_sent", language, email=outcome.email)
+    expected_by = format_date(outcome.expected_by, language)
+    return i18n.text("business_request_received", language, expected_by=expected_by)
+
+
 async def request_access_code(
     info: Inf, input: Annotated[t.RequestAccessCodeInput, INPUT]
 ) -> t.RequestAccessCodeResult:
     ctx = info.context
-    mandate = input.mandate
     outcome = await applications.request_access_code(
-        ctx.deps,
-        caller=ctx.caller,
-        application=applications.AccessCodeApplication(
-            usage=Usage(input.usage.name),
-            name=input.name,
-            email=input.email,
-            password=input.password,
-            kvk_number=input.kvk_number,
-            mandate=mandates.MandateInput(mandate.iban, mandate.account_holder, mandate.consent)
-            if mandate
-            else None,
-        ),
+        ctx.deps, caller=ctx.caller, application=_application(input)
     )
-    if outcome.expected_by is None:
-        message = i18n.text("private_code_sent", ctx.language, email=outcome.email)
-    else:
-        expected_by = format_date(outcome.expected_by, ctx.language)
-        message = i18n.text("business_request_received", ctx.language, expected_by=expected_by)
     return t.RequestAccessCodePayload(
         usage=t.AccountUsage(outcome.usage),
         delivery=t.DeliveryChannel(outcome.delivery) if outcome.delivery else None,
         expected_by=outcome.expected_by,
-        message=message,
+        message=_application_message(outcome, ctx.language),
     )
 
 
 async def log_in(info: Inf, input: Annotated[t.LogInInput, INPUT]) -> t.LogInResult:
+    # Longer than most: besides the one call, it hands the session to the transport the
+    # client asked for (a cookie set on the response, or the token in the payload).
     ctx = info.context
     signed_in = await sign_in.log_in(
         ctx.deps,
@@ -227,6 +233,7 @@ class StaffQuery:
         first: Annotated[int | None, FIRST] = 20,
         after: Annotated[str | None, AFTER] = None,
     ) -> Connection[t.AccessCodeRequest]:
+        # The length is the arguments' documentation; the body is one service call.
         require_staff(info)
         page = page_args(first, after, info.context.language)
         views = await applications.list_requests(

@@ -137,6 +137,10 @@ LIMIT_RULES = (
 DOCUMENT_CACHE_SIZE = 256
 
 
+def _operation_count(document: DocumentNode) -> int:
+    return sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
+
+
 @lru_cache(maxsize=DOCUMENT_CACHE_SIZE)
 def _parse(query: str) -> DocumentNode:
     """Parse with the token limit; a refused document raises and is not cached."""
@@ -159,7 +163,13 @@ class PreparedDocuments(SchemaExtension):
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
         if context.query is not None:
-            context.graphql_document = _parse(context.query)
+            document = _parse(context.query)
+            if context.operation_name is None and _operation_count(document) > 1:
+                # GraphQL spec, GetOperation: a request error, not the first operation.
+                raise GraphQLError(
+                    "Must provide operation name if query contains multiple operations."
+                )
+            context.graphql_document = document
         yield
 
     def on_validate(self) -> Iterator[None]:

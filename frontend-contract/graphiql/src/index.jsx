@@ -16,10 +16,30 @@ import '@graphiql/plugin-history/style.css';
 import 'graphiql/graphiql.css';
 import './app.css';
 
-const DEFAULT_QUERY = `# Welkom bij de Toegang API (GraphQL).
-# Druk op ▶ om deze query uit te voeren.
-query Example {
-  __typename
+// A first document that does something real: sign in with the demo account (development
+// data, see the README) and read who you are. GraphiQL keeps the session cookie.
+const DEFAULT_QUERY = `# Welkom bij de Toegang API (GraphQL). / Welcome to the Toegang API.
+#
+# Druk op ▶: je logt in met het demo-account (alleen in een ontwikkelomgeving met
+# demodata) en leest meteen wie je bent. GraphiQL bewaart de sessiecookie, dus daarna
+# werkt bijvoorbeeld ook:  query { viewer { name accessCode sessionExpiresAt } }
+#
+# Press ▶ to sign in with the demo account (development data only) and read who you
+# are. GraphiQL keeps the session cookie, so  query { viewer { name } }  works next.
+# Every type and field is documented under the Docs button on the left.
+
+mutation SignInAsDemo {
+  logIn(input: {
+    accessCode: "DEMA-PRVT-2345"
+    password: "groene appels en rode peren"
+  }) {
+    __typename
+    ... on LogInPayload {
+      expiresAt
+      viewer { name accessCode usage email sessionExpiresAt }
+    }
+    ... on Error { code message field }
+  }
 }
 `;
 

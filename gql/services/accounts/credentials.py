@@ -11,7 +11,7 @@ from sqlmodel import col
 from gql.models.accounts import Account, OneTimeToken
 from gql.services.accounts import access_codes, mails, sessions, texts  # noqa: F401
 from gql.services.accounts.accounts import AccountView, view_of
-from gql.services.accounts.passwords import check_password
+from gql.services.accounts.passwords import check_new_password
 from gql.services.shared import outbox, throttle
 from gql.services.shared.deps import Caller, Deps
 from gql.services.shared.errors import (
@@ -38,14 +38,7 @@ async def change_password(
     problems = Problems()
     if not current_password:
         problems.add("currentPassword", "required")
-    await check_password(
-        problems,
-        new_password,
-        field="newPassword",
-        email=account.email,
-        name=account.name,
-        access_code=account.access_code,
-    )
+    await check_new_password(problems, new_password, field="newPassword", holder=account)
     if current_password and current_password == new_password:
         problems.add("newPassword", "password_same")
     problems.raise_if_any()

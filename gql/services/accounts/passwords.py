@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from functools import lru_cache
+from typing import Protocol
 
 import anyio.to_thread
 from zxcvbn import zxcvbn
@@ -66,3 +67,23 @@ async def check_password(
     )
     if result["score"] < MIN_ZXCVBN_SCORE:
         problems.add(field, "password_predictable")
+
+
+class _Holder(Protocol):
+    email: str
+    name: str
+    access_code: str
+
+
+async def check_new_password(
+    problems: Problems, password: str, *, field: str, holder: _Holder
+) -> None:
+    """The rules for a new password of an existing account: nothing of its own data."""
+    await check_password(
+        problems,
+        password,
+        field=field,
+        email=holder.email,
+        name=holder.name,
+        access_code=holder.access_code,
+    )

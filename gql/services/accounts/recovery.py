@@ -19,7 +19,7 @@ from gql.services.accounts import access_codes, mails, sessions, texts  # noqa: 
 from gql.services.accounts.accounts import new_unique_code
 from gql.services.accounts.applications import deliver_access_code
 from gql.services.accounts.credentials import revoke_tokens, set_password
-from gql.services.accounts.passwords import check_password
+from gql.services.accounts.passwords import check_new_password
 from gql.services.shared import outbox, throttle
 from gql.services.shared.deps import Caller, Deps, sha256_hex
 from gql.services.shared.errors import InvalidInputError, InvalidTokenError, Problems, raises
@@ -210,14 +210,7 @@ async def reset_password(deps: Deps, *, caller: Caller, token: str, new_password
     if row is None:
         raise InvalidTokenError(field_path=("token",))
     problems = Problems()
-    await check_password(
-        problems,
-        new_password,
-        field="newPassword",
-        email=row.email,
-        name=row.name,
-        access_code=row.access_code,
-    )
+    await check_new_password(problems, new_password, field="newPassword", holder=row)
     problems.raise_if_any()
     password_hash = await deps.hashing.hash(new_password)
     async with deps.db.write() as session:

@@ -23,8 +23,8 @@ from gql.clock import FrozenClock
 from gql.logs import JsonFormatter
 from gql.migrate import head_revision
 from gql.settings import Settings
-from tests.conftest import gql, http_client, make_settings, outbox
-from tests.factories import (
+from tests.support.api import gql, http_client, make_settings, outbox
+from tests.support.factories import (
     LOG_IN,
     PASSWORD,
     VIEWER,

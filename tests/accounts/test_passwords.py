@@ -18,8 +18,8 @@ from gql.services.accounts.passwords import check_password, common_passwords
 from gql.services.shared.errors import Problems
 from gql.services.shared.hashing import HashParameters, PasswordHashing
 from gql.settings import Settings, SettingsError
-from tests.conftest import gql, http_client, outbox, replace_settings, running_app
-from tests.factories import OTHER_PASSWORD, PASSWORD, add_account, log_in
+from tests.support.api import gql, http_client, outbox, replace_settings, running_app
+from tests.support.factories import OTHER_PASSWORD, PASSWORD, add_account, log_in
 
 REQUEST_ACCESS_CODE = """
 mutation RequestAccessCode($input: RequestAccessCodeInput!) {

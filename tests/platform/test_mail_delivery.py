@@ -27,7 +27,7 @@ from gql.migrate import upgrade
 from gql.models.outbox import OutboxMessage
 from gql.models.throttle import ThrottleHit
 from gql.settings import Settings
-from tests.factories import pdf_text
+from tests.support.factories import pdf_text
 
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 ACCESS_CODE = "KQ7M-4XRT-P9WD"

@@ -12,8 +12,8 @@ from starlette.applications import Starlette
 
 from gql.models.accounts import AuthSession
 from gql.settings import Settings
-from tests.conftest import gql, http_client, outbox, replace_settings, running_app
-from tests.factories import OTHER_PASSWORD, PASSWORD, VIEWER, add_account, log_in
+from tests.support.api import gql, http_client, outbox, replace_settings, running_app
+from tests.support.factories import OTHER_PASSWORD, PASSWORD, VIEWER, add_account, log_in
 
 COOKIE = "toegang_session"
 HOST_COOKIE = "__Host-toegang_session"

@@ -13,8 +13,8 @@ import pyotp
 import pytest
 
 from gql.services.shared.workdays import business_check_expected_by
-from tests.factories import LOG_IN, OTHER_PASSWORD, PASSWORD, VIEWER, code_in
-from tests.live import (
+from tests.support.factories import LOG_IN, OTHER_PASSWORD, PASSWORD, VIEWER, code_in, pdf_text
+from tests.support.live import (
     LiveServer,
     SmtpInbox,
     body_text,
@@ -26,7 +26,6 @@ from tests.live import (
     smtp_inbox,
     wait_for_file,
 )
-from tests.test_mail_delivery import pdf_text
 
 pytestmark = pytest.mark.e2e
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.conftest import gql
-from tests.factories import VIEWER, add_account, log_in
+from tests.support.api import gql
+from tests.support.factories import VIEWER, add_account, log_in
 
 
 async def test_a_private_account_signs_in_with_a_cookie_and_sees_itself(app, client):

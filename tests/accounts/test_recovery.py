@@ -15,8 +15,8 @@ from gql.mail.sender import make_senders
 from gql.models.accounts import OneTimeToken
 from gql.services.accounts import access_codes
 from gql.services.shared.deps import sha256_hex
-from tests.conftest import gql, http_client, outbox, process_recovery
-from tests.factories import (
+from tests.support.api import gql, http_client, outbox, process_recovery
+from tests.support.factories import (
     CODE_PATTERN,
     OTHER_PASSWORD,
     PASSWORD,

@@ -14,9 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.live import LiveServer, free_port, live_server, server_env
+from tests.support.live import LiveServer, free_port, live_server, server_env
 
-FRONTEND = Path(__file__).resolve().parent.parent / "frontend-contract"
+FRONTEND = Path(__file__).resolve().parents[2] / "frontend-contract"
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from gql.mail.dispatcher import Dispatcher
 from gql.mail.sender import make_senders
 from gql.models.accounts import AccessCodeRequest, Account
 from gql.models.mandates import DirectDebitMandate
-from tests.conftest import gql, http_client, outbox
-from tests.factories import (
+from tests.support.api import gql, http_client, outbox
+from tests.support.factories import (
     APPROVE,
     CODE_PATTERN,
     PASSWORD,

@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.factories import PASSWORD
-from tests.live import free_port, live_server, server_env
+from tests.support.factories import PASSWORD
+from tests.support.live import free_port, live_server, server_env
 
 pytestmark = pytest.mark.e2e
 

@@ -31,7 +31,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-EXAMPLE_SPA = Path(__file__).resolve().parent.parent / "frontend-contract" / "example-spa"
+EXAMPLE_SPA = Path(__file__).resolve().parents[2] / "frontend-contract" / "example-spa"
 
 
 @contextlib.contextmanager

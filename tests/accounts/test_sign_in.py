@@ -13,8 +13,8 @@ from starlette.applications import Starlette
 from gql import i18n
 from gql.clock import FrozenClock
 from gql.services.shared.hashing import HashParameters, PasswordHashing
-from tests.conftest import gql, http_client, outbox, replace_settings, running_app
-from tests.factories import LOG_IN, PASSWORD, add_account, log_in
+from tests.support.api import gql, http_client, outbox, replace_settings, running_app
+from tests.support.factories import LOG_IN, PASSWORD, add_account, log_in
 
 WRONG = "dit is niet het goede wachtwoord"
 ATTACKER = "198.51.100.66"

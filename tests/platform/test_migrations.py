@@ -23,7 +23,7 @@ import gql.models  # noqa: F401  (registers every table)
 from gql.app import create_app
 from gql.db import Database, create_engine
 from gql.migrate import alembic_config, current_revision, head_revision, upgrade
-from tests.conftest import http_client, make_settings
+from tests.support.api import http_client, make_settings
 
 SQLITE_SCHEMA = """
 SELECT type, name, tbl_name, sql FROM sqlite_master

@@ -32,7 +32,7 @@ from typing import Any
 import httpx
 from aiosmtpd.controller import Controller
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / ".venv" / "bin"
 TOEGANG = BIN / "toegang"
 PYTHON = BIN / "python"

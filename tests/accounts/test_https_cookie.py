@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import trustme
 
-from tests.factories import LOG_IN, VIEWER
-from tests.live import (
+from tests.support.factories import LOG_IN, VIEWER
+from tests.support.live import (
     LiveServer,
     free_port,
     live_server,

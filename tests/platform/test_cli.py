@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gql.schema.root import schema
-from tests.live import TOEGANG, free_port, run_toegang, server_env
+from tests.support.live import TOEGANG, free_port, run_toegang, server_env
 
 
 @pytest.fixture
