@@ -65,7 +65,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
     from gql import logs
     from gql.mail.dispatcher import Dispatcher
     from gql.mail.sender import make_senders
-    from gql.services.accounts import recovery
+    from gql.worker import worker_jobs
 
     settings = _settings()
     logs.configure(settings.log_level)
@@ -81,7 +81,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
             settings,
             deps.clock,
             make_senders(settings),
-            jobs=[lambda: recovery.process_recovery_requests(deps)],
+            jobs=worker_jobs(deps),
         )
         await dispatcher.run_forever(stop)
         await deps.db.dispose()
@@ -95,7 +95,12 @@ def cmd_migrate(args: argparse.Namespace) -> None:
     settings = _settings()
     if settings.database_url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.database_url, args.revision)
+    upgrade(
+        settings.database_url,
+        args.revision,
+        secret_key=settings.secret_key,
+        environment=settings.env,
+    )
     print(f"toegang: database at revision {args.revision}")
 
 
@@ -114,7 +119,13 @@ def cmd_seed_demo(args: argparse.Namespace) -> None:
         finally:
             await deps.db.dispose()
 
-    created = asyncio.run(main())
+    try:
+        created = asyncio.run(main())
+    except demo.NotADevelopmentDatabase:
+        raise SystemExit(
+            "toegang: demo data is refused: this database is not a development database "
+            "(it held other accounts, or was first migrated with TOEGANG_ENV=production)"
+        ) from None
     print(
         f"toegang: demo data present ({len(demo.COMPANIES)} companies; {len(created)} accounts added)"
     )
@@ -161,6 +172,20 @@ def cmd_create_staff(args: argparse.Namespace) -> None:
     print("Add the secret to an authenticator app; sign in with logIn(accessCode, password, totp).")
 
 
+def cmd_reseal_secrets(args: argparse.Namespace) -> None:
+    from gql.services.accounts import staff_accounts
+
+    deps = _deps(_settings())
+
+    async def main() -> int:
+        try:
+            return await staff_accounts.reseal_totp_secrets(deps)
+        finally:
+            await deps.db.dispose()
+
+    print(f"toegang: {asyncio.run(main())} TOTP secrets sealed under the first key")
+
+
 def cmd_export_schema(args: argparse.Namespace) -> None:
     from gql.schema.root import schema
 
@@ -202,6 +227,9 @@ def main(argv: list[str] | None = None) -> None:
     staff.add_argument("--email", required=True)
     staff.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     staff.set_defaults(func=cmd_create_staff)
+    sub.add_parser(
+        "reseal-secrets", help="seal stored secrets again under the first TOEGANG_SECRET_KEY"
+    ).set_defaults(func=cmd_reseal_secrets)
     sub.add_parser("export-schema", help="print the GraphQL SDL").set_defaults(
         func=cmd_export_schema
     )

@@ -12,11 +12,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.types import DateTime, String, TypeDecorator
+
+from gql.private_files import private_sqlite
 
 _IMMEDIATE = "toegang_immediate"
 
@@ -61,17 +64,23 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+def create_engine(url: str, *, echo: bool = False, migrations: bool = False) -> AsyncEngine:
     """An engine with the durability settings of SPEC §6 applied on every connection.
 
     hide_parameters: a database error's message (which reaches the log) never quotes the
     values of the statement: e-mail addresses, names, hashes (SPEC §6: no variables in logs).
+    migrations: on SQLite, foreign keys are checked after the migrations (PRAGMA
+    foreign_key_check) instead of per statement, because rebuilding a table that others
+    refer to (a batch migration) drops it for a moment.
     """
     if is_sqlite(url):
+        database = make_url(url).database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            private_sqlite(Path(database))
         engine = create_async_engine(
             url, echo=echo, hide_parameters=True, connect_args={"timeout": 30}
         )
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, foreign_keys=not migrations)
         return engine
     return create_async_engine(
         url,
@@ -83,7 +92,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     )
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def _configure_sqlite(engine: AsyncEngine, *, foreign_keys: bool = True) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control away from the driver so we can say BEGIN IMMEDIATE.
@@ -91,8 +100,10 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # Deleted content is overwritten, so a removed secret does not linger in free pages.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

@@ -13,16 +13,30 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def alembic_config(database_url: str) -> Config:
+def alembic_config(database_url: str, **attributes: object) -> Config:
+    """The Alembic configuration; `attributes` reach the migrations (config.attributes)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    config.attributes.update(attributes)
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
-    """Migrate the database to `revision` (default: the latest)."""
-    command.upgrade(alembic_config(database_url), revision)
+def upgrade(
+    database_url: str,
+    revision: str = "head",
+    *,
+    secret_key: str | None = None,
+    environment: str | None = None,
+) -> None:
+    """Migrate the database to `revision` (default: the latest).
+
+    `secret_key` seals what a migration must seal (TOTP secrets); `environment` is
+    TOEGANG_ENV (default: the environment variable), which decides whether a new database
+    counts as a development database.
+    """
+    config = alembic_config(database_url, secret_key=secret_key, environment=environment)
+    command.upgrade(config, revision)
 
 
 def head_revision() -> str | None:

@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from gql.keys import parse_secret_keys
+from gql.private_files import create_once, private_dir
+
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
@@ -41,6 +44,12 @@ class Settings:
     hash_concurrency: int = 2
     run_dispatcher: bool = True
     outbox_poll_seconds: float = 2.0
+    # Retention of personal data, in days (README "Operating it safely").
+    retention_decided_request_days: int = 30
+    retention_sent_mail_days: int = 30
+    retention_used_token_days: int = 7
+    retention_ended_session_days: int = 30
+    retention_letter_days: int = 14
     max_body_bytes: int = 100_000
     execution_timeout_seconds: float = 10.0
     trusted_documents_only: bool = False
@@ -116,12 +125,16 @@ class Settings:
         if mode == "production":
             if urlsplit(public_url).scheme != "https":
                 raise SettingsError("TOEGANG_PUBLIC_URL must be https in production")
-            if len(secret_key) < 32:
-                raise SettingsError(
-                    "TOEGANG_SECRET_KEY must be at least 32 characters in production"
-                )
+            if not secret_key:
+                raise SettingsError("TOEGANG_SECRET_KEY is required in production")
+        # The data folder holds hashes, sealed secrets and personal data: 0700.
+        private_dir(data_dir)
         if not secret_key:
             secret_key = _development_secret(data_dir)
+        try:
+            parse_secret_keys(secret_key)
+        except ValueError as exc:
+            raise SettingsError(str(exc)) from None
         for origin in get_list("CORS_ORIGINS"):
             # Credentials go with CORS: '*' would let every site act with the user's cookie.
             parts = urlsplit(origin)
@@ -158,6 +171,11 @@ class Settings:
             hash_concurrency=get_int("HASH_CONCURRENCY", 2),
             run_dispatcher=get_bool("RUN_DISPATCHER", True),
             outbox_poll_seconds=get_float("OUTBOX_POLL_SECONDS", 2.0),
+            retention_decided_request_days=get_int("RETENTION_DECIDED_REQUEST_DAYS", 30),
+            retention_sent_mail_days=get_int("RETENTION_SENT_MAIL_DAYS", 30),
+            retention_used_token_days=get_int("RETENTION_USED_TOKEN_DAYS", 7),
+            retention_ended_session_days=get_int("RETENTION_ENDED_SESSION_DAYS", 30),
+            retention_letter_days=get_int("RETENTION_LETTER_DAYS", 14),
             max_body_bytes=get_int("MAX_BODY_BYTES", 100_000),
             execution_timeout_seconds=get_float("EXECUTION_TIMEOUT_SECONDS", 10.0),
             trusted_documents_only=get_bool("TRUSTED_DOCUMENTS_ONLY", False),
@@ -173,12 +191,18 @@ class Settings:
 
 
 def _development_secret(data_dir: Path) -> str:
-    """A per-data-folder random key, so development needs no setting and restarts keep sessions."""
+    """A per-data-folder random key, so development needs no setting and restarts keep sessions.
+
+    Made once, also when two processes start at once (the loser reads the winner's key);
+    an empty or short key file is refused rather than taken as a key.
+    """
     path = data_dir / "secret.key"
     if path.exists():
-        return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    path.write_text(key)
-    path.chmod(0o600)
+        key = path.read_text().strip()
+    else:
+        key = create_once(path, secrets.token_urlsafe(48)).strip()
+    try:
+        parse_secret_keys(key)
+    except ValueError as exc:
+        raise SettingsError(f"{path}: {exc}; remove the file to make a new key") from None
     return key

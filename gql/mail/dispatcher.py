@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import re
 import secrets
 import socket
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -24,7 +25,7 @@ from sqlmodel import col
 
 from gql.clock import Clock
 from gql.db import Database
-from gql.mail.sealing import InvalidToken, unseal
+from gql.keys import InvalidToken, Purpose, keyring
 from gql.mail.sender import Sender
 from gql.models.outbox import OutboxMessage
 from gql.models.throttle import ThrottleHit
@@ -40,6 +41,7 @@ MAX_RETRY_SECONDS = 3600
 HOUSEKEEPING_EVERY = timedelta(minutes=10)
 THROTTLE_RETENTION = timedelta(hours=24)
 MAX_ERROR_CHARS = 500
+_ADDRESS = re.compile(r"[^\s<>@\"',;:]+@[^\s<>@\"',;:]+")
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -150,10 +152,12 @@ class Dispatcher:
                 raise LookupError(f"no sender for channel {message.channel}")
             # Opened only now, on a detached row: the database keeps the sealed text.
             try:
-                message.body = unseal(message.body, secret_key=self.settings.secret_key)
+                message.body = keyring(self.settings.secret_key).unseal(
+                    Purpose.MAIL_BODY, message.body
+                )
             except InvalidToken:
                 raise ValueError(
-                    "the body cannot be opened: TOEGANG_SECRET_KEY changed since it was queued"
+                    "the body cannot be opened: no key of TOEGANG_SECRET_KEY sealed it"
                 ) from None
             async with asyncio.timeout(SEND_TIMEOUT.total_seconds()):
                 await sender.send(message)
@@ -242,6 +246,8 @@ class Dispatcher:
         text = " ".join(f"{type(exc).__name__}: {exc}".split())
         if self.settings.smtp_password:
             text = text.replace(self.settings.smtp_password, "***")
+        # A server's refusal may quote the recipient: no addresses in the log.
+        text = _ADDRESS.sub("<address>", text)
         return text[:MAX_ERROR_CHARS]
 
 

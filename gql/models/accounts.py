@@ -70,7 +70,8 @@ class Account(SQLModel, table=True):
     is_main_user: bool = False
     password_hash: str = Field(max_length=255)
     language: str = Field(default="nl", max_length=2)
-    totp_secret: str | None = Field(default=None, max_length=64)
+    # Sealed (gql/keys.py, Purpose.TOTP_SECRET); opened only to verify a code.
+    totp_secret: str | None = Field(default=None, max_length=255)
     totp_last_step: int | None = None
     active: bool = True
     created_at: datetime = utc_field()

@@ -20,8 +20,8 @@ from sqlmodel import select
 
 from gql.clock import FrozenClock
 from gql.db import Database
+from gql.keys import Purpose, keyring
 from gql.mail.dispatcher import Dispatcher
-from gql.mail.sealing import seal
 from gql.mail.sender import Sender, SmtpSender, build_email, make_senders
 from gql.migrate import upgrade
 from gql.models.outbox import OutboxMessage
@@ -141,8 +141,8 @@ async def add_message(env: Env, *, channel: str = "EMAIL", **fields: Any) -> Out
             "next_attempt_at": now,
         }
         merged = values | fields
-        # As the outbox stores it: sealed (gql/mail/sealing.py).
-        merged["body"] = seal(merged["body"], secret_key=env.settings.secret_key)
+        # As the outbox stores it: sealed (gql/keys.py).
+        merged["body"] = keyring(env.settings.secret_key).seal(Purpose.MAIL_BODY, merged["body"])
         message = OutboxMessage(**merged)
         session.add(message)
         await session.commit()

@@ -13,7 +13,7 @@ def env(tmp_path: Path, **values: str) -> dict[str, str]:
     return {"TOEGANG_DATA_DIR": str(tmp_path), **{f"TOEGANG_{k}": v for k, v in values.items()}}
 
 
-PRODUCTION = {"ENV": "production", "PUBLIC_URL": "https://toegang.example", "SECRET_KEY": "k" * 40}
+PRODUCTION = {"ENV": "production", "PUBLIC_URL": "https://toegang.example", "SECRET_KEY": "k" * 64}
 
 
 @pytest.mark.parametrize("origin", ["*", "null", "app.example.nl", "ftp://app.example.nl"])
@@ -34,7 +34,7 @@ def test_production_accepts_only_https_cors_origins(tmp_path: Path) -> None:
     ("values", "message"),
     [
         (
-            {"ENV": "production", "PUBLIC_URL": "http://toegang.example", "SECRET_KEY": "k" * 40},
+            {"ENV": "production", "PUBLIC_URL": "http://toegang.example", "SECRET_KEY": "k" * 64},
             "https",
         ),
         (

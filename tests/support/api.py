@@ -20,7 +20,7 @@ from starlette.applications import Starlette
 
 from gql.app import create_app
 from gql.clock import FrozenClock
-from gql.mail.sealing import unseal
+from gql.keys import Purpose, keyring
 from gql.models.outbox import OutboxMessage
 from gql.services.accounts import recovery
 from gql.services.shared.hashing import PasswordHashing
@@ -86,13 +86,13 @@ async def outbox(app: Starlette) -> list[OutboxMessage]:
     detached copies, so opening them changes nothing stored.
     """
     await process_recovery(app)
-    key = app.state.deps.settings.secret_key
+    keys = keyring(app.state.deps.settings.secret_key)
     async with app.state.deps.db.read() as session:
         rows = list(
             (await session.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars()
         )
     for row in rows:
-        row.body = unseal(row.body, secret_key=key) if row.body else ""
+        row.body = keys.unseal(Purpose.MAIL_BODY, row.body) if row.body else ""
     return rows
 
 

@@ -14,6 +14,7 @@ import httpx
 import pyotp
 from starlette.applications import Starlette
 
+from gql.keys import Purpose
 from gql.models.accounts import Usage
 from gql.models.register import Company
 from gql.services.accounts import access_codes
@@ -94,7 +95,7 @@ async def add_account(
     password: str = PASSWORD,
     kvk_number: str | None = None,
     is_main_user: bool = False,
-    totp_secret: str | None = None,
+    sealed_totp_secret: str | None = None,
     created_at: datetime | None = None,
 ) -> str:
     """An active account; returns its access code in display form."""
@@ -109,7 +110,7 @@ async def add_account(
             kvk_number=kvk_number,
             is_main_user=is_main_user,
             password_hash=password_hash,
-            totp_secret=totp_secret,
+            sealed_totp_secret=sealed_totp_secret,
             now=created_at or deps.clock.now(),
         )
         await session.commit()
@@ -119,8 +120,9 @@ async def add_account(
 async def add_staff(app: Starlette, *, email: str = "medewerker@kvk.example") -> tuple[str, str]:
     """A staff account; returns (access code, TOTP secret). Its password is PASSWORD."""
     secret = pyotp.random_base32()
+    sealed = app.state.deps.keys.seal(Purpose.TOTP_SECRET, secret)
     code = await add_account(
-        app, usage="STAFF", name="Sam Medewerker", email=email, totp_secret=secret
+        app, usage="STAFF", name="Sam Medewerker", email=email, sealed_totp_secret=sealed
     )
     return code, secret
 

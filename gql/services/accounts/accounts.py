@@ -61,7 +61,7 @@ async def new_account(
     language: str = "nl",
     kvk_number: str | None = None,
     is_main_user: bool = False,
-    totp_secret: str | None = None,
+    sealed_totp_secret: str | None = None,
     access_code: str | None = None,
 ) -> Account:
     """Add an active account with a new unique access code (or the given one) and flush it.
@@ -78,7 +78,7 @@ async def new_account(
         is_main_user=is_main_user,
         password_hash=password_hash,
         language=language,
-        totp_secret=totp_secret,
+        totp_secret=sealed_totp_secret,
         created_at=now,
         password_changed_at=now,
     )

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from gql import i18n
-from gql.mail.sealing import InvalidToken, seal, unseal
+from gql.keys import InvalidToken, Purpose
 from gql.models.accounts import Account, OneTimeToken, RecoveryRequest, TokenPurpose, Usage
 from gql.models.outbox import Channel
 from gql.services.accounts import access_codes, mails, sessions, texts  # noqa: F401  (registers texts)
@@ -134,7 +134,7 @@ async def _queue_request(
     now = deps.clock.now()
     async with deps.db.write() as session:
         if await _may_mail(deps, session, caller, target):
-            sealed = seal(json.dumps(lookup), secret_key=deps.settings.secret_key)
+            sealed = deps.keys.seal(Purpose.RECOVERY_LOOKUP, json.dumps(lookup))
             session.add(RecoveryRequest(purpose=purpose, lookup=sealed, created_at=now))
         # Also when the target had its share of mail: the request is counted all the same.
         await session.commit()
@@ -153,7 +153,7 @@ async def process_recovery_requests(deps: Deps, *, limit: int = 20) -> int:
         requests = list((await session.execute(query)).scalars())
         for request in requests:
             try:
-                lookup = json.loads(unseal(request.lookup, secret_key=deps.settings.secret_key))
+                lookup = json.loads(deps.keys.unseal(Purpose.RECOVERY_LOOKUP, request.lookup))
             except InvalidToken:
                 log.warning("recovery request %s unreadable (secret key changed?)", request.id)
             else:

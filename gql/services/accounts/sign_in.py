@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -11,6 +12,7 @@ from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from gql.keys import Purpose
 from gql.models.accounts import Account, SessionKind, Usage
 from gql.services.accounts import access_codes, sessions, texts  # noqa: F401  (registers texts)
 from gql.services.accounts.accounts import AccountView, view_of
@@ -80,7 +82,7 @@ async def log_in(
     else:
         ok = await deps.hashing.verify(account.password_hash, password)
         if ok and account.usage == Usage.STAFF:
-            totp_step = _totp_matching_step(account, totp, now)
+            totp_step = _totp_matching_step(deps, account, totp, now)
             ok = totp_step is not None
     if not ok or account is None or account.id is None:
         raise InvalidCredentialsError()
@@ -113,16 +115,20 @@ def _totp_step(now: datetime) -> int:
     return int(now.timestamp()) // 30
 
 
-def _totp_matching_step(account: Account, totp: str | None, now: datetime) -> int | None:
-    """RFC 6238: the step whose code `totp` is (one step of drift either way), if unused."""
+def _totp_matching_step(
+    deps: Deps, account: Account, totp: str | None, now: datetime
+) -> int | None:
+    """RFC 6238: the step whose code `totp` is (one step of drift either way), if unused.
+
+    The secret is opened only here, and codes are compared in constant time."""
     if not totp or not account.totp_secret:
         return None
-    generator = pyotp.TOTP(account.totp_secret)
+    generator = pyotp.TOTP(deps.keys.unseal(Purpose.TOTP_SECRET, account.totp_secret))
     step = _totp_step(now)
     for candidate in (step - 1, step, step + 1):
         if account.totp_last_step is not None and candidate <= account.totp_last_step:
             continue
-        if generator.at(candidate * 30) == totp:
+        if hmac.compare_digest(generator.at(candidate * 30), totp):
             return candidate
     return None
 

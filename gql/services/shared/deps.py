@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 from dataclasses import dataclass
 
 from gql.clock import Clock
 from gql.db import Database
+from gql.keys import Keyring, Purpose, keyring
 from gql.services.shared.hashing import PasswordHashing
 from gql.settings import Settings
 
@@ -19,10 +19,16 @@ class Deps:
     clock: Clock
     settings: Settings
 
+    @property
+    def keys(self) -> Keyring:
+        """The sealing and signing keys derived from TOEGANG_SECRET_KEY."""
+        return keyring(self.settings.secret_key)
+
     def keyed_hash(self, value: str) -> str:
-        """An HMAC of `value`, so throttle keys never store access codes or addresses as-is."""
-        key = self.settings.secret_key.encode()
-        return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:40]
+        """An HMAC of `value`, so throttle keys never store access codes or addresses as-is.
+
+        With the first key only: after a key rotation the counters start afresh."""
+        return self.keys.sign(Purpose.THROTTLE_KEY, value)[:40]
 
 
 @dataclass(frozen=True, slots=True)

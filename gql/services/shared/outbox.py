@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Protocol
+from datetime import datetime, timedelta
+from typing import Any, Protocol, cast
 from urllib.parse import urlsplit
 
+from sqlalchemy import CursorResult, delete
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
-from gql.mail.sealing import seal
+from gql.keys import Purpose, keyring
 from gql.mail.templates import render
 from gql.models.outbox import Channel, OutboxMessage
+from gql.services.shared.deps import Deps
 from gql.settings import Settings
 
 
@@ -55,7 +58,7 @@ def _queue(
         recipient=recipient,
         address=address,
         subject=subject,
-        body=seal(body, secret_key=settings.secret_key),
+        body=keyring(settings.secret_key).seal(Purpose.MAIL_BODY, body),
         account_id=account_id,
         created_at=now,
         next_attempt_at=now,
@@ -137,3 +140,14 @@ async def enqueue_letter(
         settings=settings,
         account_id=account_id,
     )
+
+
+async def remove_sent(deps: Deps, *, now: datetime) -> int:
+    """Sent messages (their recipients and addresses) are kept only for their period."""
+    before = now - timedelta(days=deps.settings.retention_sent_mail_days)
+    async with deps.db.write() as session:
+        result = await session.execute(
+            delete(OutboxMessage).where(col(OutboxMessage.sent_at) < before)
+        )
+        await session.commit()
+    return int(cast(CursorResult[Any], result).rowcount or 0)
