@@ -19,16 +19,17 @@ from starlette.staticfiles import StaticFiles
 
 from gql.clock import Clock
 from gql.db import Database
+from gql.demo import demo_access_codes_present
 from gql.http import GraphQLEndpoint, client_ip
 from gql.mail.dispatcher import Dispatcher
 from gql.mail.sender import make_senders
 from gql.middleware import RequestMiddleware
 from gql.migrate import current_revision, head_revision
 from gql.schema.root import build_schema, schema
-from gql.services.accounts import recovery
 from gql.services.shared.deps import Deps
 from gql.services.shared.hashing import HashParameters, PasswordHashing
 from gql.settings import Settings
+from gql.worker import worker_jobs
 
 STATIC = Path(__file__).parent / "static"
 GRAPHIQL_ASSETS = STATIC / "graphiql"
@@ -94,6 +95,12 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if settings.is_production and await demo_access_codes_present(deps):
+            await db.dispose()
+            # Their passwords are in the README: nobody may sign in with them for real.
+            raise RuntimeError(
+                "refusing to serve in production: a demo access code exists in this database"
+            )
         await deps.hashing.prepare()
         stop = asyncio.Event()
         task = None
@@ -103,7 +110,7 @@ def create_app(
                 settings,
                 deps.clock,
                 make_senders(settings),
-                jobs=[lambda: recovery.process_recovery_requests(deps)],
+                jobs=worker_jobs(deps),
             )
             task = asyncio.create_task(dispatcher.run_forever(stop))
         try:

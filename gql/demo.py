@@ -7,8 +7,10 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from gql.models.accounts import AccessCodeRequest, Account, Usage
+from gql.models.deployment import DatabaseMark
 from gql.models.register import Company
 from gql.services import mandates
 from gql.services.accounts.accounts import new_account
@@ -227,8 +229,33 @@ DEMO_ACCOUNTS = [
 ]
 
 
+class NotADevelopmentDatabase(Exception):
+    """Demo data (accounts with published passwords) only goes into a development database."""
+
+
+async def is_development_database(deps: Deps) -> bool:
+    async with deps.db.read() as session:
+        mark = await session.get(DatabaseMark, 1)
+        return bool(mark and mark.development)
+
+
+async def demo_access_codes_present(deps: Deps) -> bool:
+    """Whether an account with a published demo password exists (refused in production)."""
+    codes = [demo.access_code for demo in DEMO_ACCOUNTS]
+    async with deps.db.read() as session:
+        return bool(
+            await session.scalar(select(Account.id).where(col(Account.access_code).in_(codes)))
+        )
+
+
 async def seed(deps: Deps) -> list[DemoAccount]:
-    """Insert what is missing; running it twice changes nothing."""
+    """Insert what is missing; running it twice changes nothing.
+
+    Refused unless the database is marked as a development database (migration 0005).
+    Demo accounts and requests attach only to companies that seed-demo made itself.
+    """
+    if not await is_development_database(deps):
+        raise NotADevelopmentDatabase()
     now = deps.clock.now()
     created: list[DemoAccount] = []
     async with deps.db.write() as session:
@@ -251,10 +278,20 @@ async def seed(deps: Deps) -> list[DemoAccount]:
                     postal_code=postal[2] if postal else None,
                     postal_city=postal[3] if postal else None,
                     updated_at=now,
+                    created_by_demo=True,
                 )
             )
         await session.flush()
+        ours = set(
+            (
+                await session.execute(
+                    select(Company.kvk_number).where(col(Company.created_by_demo).is_(True))
+                )
+            ).scalars()
+        )
         for demo in DEMO_ACCOUNTS:
+            if demo.kvk_number and demo.kvk_number not in ours:
+                continue
             found = await session.scalar(
                 select(Account.id).where(Account.access_code == demo.access_code)
             )
@@ -282,7 +319,8 @@ async def seed(deps: Deps) -> list[DemoAccount]:
                     now=now,
                 )
             created.append(demo)
-        await _pending_request(deps, session, now)
+        if DEMO_REQUEST["kvk_number"] in ours:
+            await _pending_request(deps, session, now)
         await session.commit()
     return created
 

@@ -33,11 +33,34 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(entry, default=str).decode()
 
 
+# Libraries that log statement values, SMTP conversations or request bodies at DEBUG or
+# INFO: they stay at WARNING whatever TOEGANG_LOG_LEVEL says (SPEC §6: no SQL values,
+# access codes, tokens, passwords or hashes in any log line).
+QUIET = (
+    "sqlalchemy",
+    "aiosqlite",
+    "asyncpg",
+    "aiosmtplib",
+    "mail.log",
+    "httpx",
+    "httpcore",
+    "multipart",
+    "python_multipart",
+    "asyncio",
+)
+
+
 def configure(level: str = "INFO") -> None:
+    """TOEGANG_LOG_LEVEL applies to the application's own loggers (`toegang.*`) and to
+    uvicorn's; other libraries log warnings and errors only."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level)
+    root.setLevel(logging.WARNING)
+    for name in ("toegang", "uvicorn", "uvicorn.error"):
+        logging.getLogger(name).setLevel(level)
+    for name in QUIET:
+        logging.getLogger(name).setLevel(logging.WARNING)
     for name in ("uvicorn.access",):
         logging.getLogger(name).disabled = True

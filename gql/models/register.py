@@ -29,3 +29,5 @@ class Company(SQLModel, table=True):
     postal_code: str | None = Field(default=None, max_length=10)
     postal_city: str | None = Field(default=None, max_length=80)
     updated_at: datetime = utc_field()
+    # Made by `toegang seed-demo`: only such companies get demo accounts attached.
+    created_by_demo: bool = False

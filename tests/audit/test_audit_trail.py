@@ -76,7 +76,9 @@ async def test_every_staff_action_is_in_the_audit_trail_with_who_what_when_where
     assert {n["clientIp"] for n in nodes} == {STAFF_IP}
     assert {datetime.fromisoformat(n["at"]) for n in nodes} == {clock.now()}
     assert "3500 AA" in nodes[0]["details"]
-    assert "Geen relatie" in nodes[1]["details"]
+    # free text is kept on the request, not in the append-only trail
+    assert "Geen relatie" not in nodes[1]["details"]
+    assert "rejection_reason" in nodes[1]["details"]
     assert "delivered by POST" in nodes[2]["details"]
 
 

@@ -48,7 +48,7 @@ def test_seed_demo_is_refused_in_production(env: dict[str, str], sqlite_url: str
     production = env | {
         "TOEGANG_ENV": "production",
         "TOEGANG_PUBLIC_URL": "https://toegang.example",
-        "TOEGANG_SECRET_KEY": "k" * 40,
+        "TOEGANG_SECRET_KEY": "k" * 64,
     }
     # when
     done = subprocess.run(

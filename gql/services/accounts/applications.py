@@ -420,7 +420,9 @@ async def reject_request(
             caller=caller,
             action="access_code_request.rejected",
             subject=f"access_code_request:{req.id}",
-            details=f"kvk {req.kvk_number}; reason: {cleaned}",
+            # Free text stays on the request (erased after its retention period), never in
+            # the append-only trail: the trail only points at it.
+            details=f"kvk {req.kvk_number}; reason: see rejection_reason of the request",
             now=now,
         )
         await session.commit()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -39,6 +40,16 @@ class SessionInfo:
     account: SessionAccount
 
 
+def client_network(address: str) -> str:
+    """Only the network of a client address is kept: IPv4 /24, IPv6 /48 (no host)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return ""
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+
+
 async def start(
     session: AsyncSession, *, account_id: int, kind: SessionKind, now: datetime, client_ip: str
 ) -> tuple[str, datetime]:
@@ -51,7 +62,7 @@ async def start(
             kind=kind,
             created_at=now,
             last_seen_at=now,
-            client_ip=client_ip,
+            client_ip=client_network(client_ip),
         )
     )
     return token, now + ABSOLUTE_TIMEOUT

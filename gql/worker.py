@@ -1,0 +1,70 @@
+"""The worker loop's jobs besides sending mail: recovery requests and the retention job.
+
+`toegang serve` runs them inside the app (TOEGANG_RUN_DISPATCHER=1), `toegang worker` on
+its own; both take this one list.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import anyio.to_thread
+
+from gql.services.accounts import recovery
+from gql.services.accounts import retention as account_retention
+from gql.services.shared import outbox
+from gql.services.shared.deps import Deps
+
+log = logging.getLogger("toegang.retention")
+RETENTION_EVERY = timedelta(hours=1)
+
+
+def worker_jobs(deps: Deps) -> list[Callable[[], Awaitable[object]]]:
+    return [lambda: recovery.process_recovery_requests(deps), RetentionJob(deps)]
+
+
+class RetentionJob:
+    """Removes personal data whose period is over, at most once an hour.
+
+    Never touched: invoices, the ledger, orders and the audit trail (fiscal retention of
+    7 years, art. 52 AWR). The periods are settings (README, "Operating it safely").
+    """
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+        self.last_run: datetime | None = None
+
+    async def __call__(self) -> dict[str, int] | None:
+        now = self.deps.clock.now()
+        if self.last_run is not None and now - self.last_run < RETENTION_EVERY:
+            return None
+        self.last_run = now
+        return await run_retention(self.deps, now=now)
+
+
+async def run_retention(deps: Deps, *, now: datetime) -> dict[str, int]:
+    done = await account_retention.apply_retention(deps, now=now)
+    done["sent mail removed"] = await outbox.remove_sent(deps, now=now)
+    done["letters removed"] = await anyio.to_thread.run_sync(
+        _remove_old_letters,
+        deps.settings.data_dir / "letters",
+        now - timedelta(days=deps.settings.retention_letter_days),
+    )
+    if any(done.values()):
+        log.info("retention: %s", ", ".join(f"{k}: {v}" for k, v in done.items() if v))
+    return done
+
+
+def _remove_old_letters(folder: Path, before: datetime) -> int:
+    """Letters written by the development post channel (they hold access codes)."""
+    removed = 0
+    if not folder.is_dir():
+        return 0
+    for path in folder.glob("*.pdf"):
+        if path.stat().st_mtime < before.timestamp():
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
