@@ -10,7 +10,7 @@ import tempfile
 from datetime import UTC
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime
+from email.utils import format_datetime, parseaddr
 from pathlib import Path
 from typing import Protocol
 
@@ -74,6 +74,7 @@ class SmtpSender:
         self._settings = settings
         # Built once, at start: a broken CA bundle stops the start instead of every send.
         self._tls_context = smtp_tls_context(settings)
+        self._envelope_sender = parseaddr(settings.mail_from)[1]
         self._login = settings.smtp_tls is not SmtpTls.OPPORTUNISTIC and bool(
             settings.smtp_username
         )
@@ -84,6 +85,10 @@ class SmtpSender:
         mode = settings.smtp_tls
         await aiosmtplib.send(
             build_email(message, mail_from=settings.mail_from),
+            # The envelope, explicitly: never read from the headers, so the one stored
+            # recipient is the one mailbox that gets it.
+            sender=self._envelope_sender,
+            recipients=[message.recipient],
             hostname=settings.smtp_host,
             port=settings.smtp_port,
             username=settings.smtp_username if self._login else None,
