@@ -17,7 +17,7 @@ from starlette.applications import Starlette
 from gql import i18n
 from gql.models.accounts import AccessCodeRequest, Account
 from gql.services.shared.errors import Problems
-from gql.services.shared.validation import email_field
+from gql.services.shared.validation import email_field, mailbox_key
 from tests.support.api import gql, outbox
 from tests.support.factories import PASSWORD, add_account, add_company
 
@@ -132,6 +132,19 @@ def test_the_address_is_at_most_254_characters() -> None:
     assert problem_key(longest + "d") == "email_invalid"
 
 
+@pytest.mark.parametrize(
+    ("address", "mailbox"),
+    [
+        ("anna@x.nl", "anna@x.nl"),
+        ("Anna+1@X.nl", "anna@x.nl"),
+        ("anna+kvk+2@x.nl", "anna@x.nl"),
+        ("+anna@x.nl", "+anna@x.nl"),
+    ],
+)
+def test_the_mailbox_of_an_address_leaves_out_its_plus_tag(address: str, mailbox: str) -> None:
+    assert mailbox_key(address) == mailbox
+
+
 # --- Over the API ------------------------------------------------------------------------------
 
 
@@ -214,3 +227,45 @@ async def test_an_address_typed_in_upper_case_is_stored_and_mailed_lower_cased(
         "anna.de.vries@example.nl",
         "bea.bakker@example.nl",
     ]
+
+
+SERIES = {
+    "one-address": ["anna@x.nl"] * 6,
+    "plus-tags": [f"anna+{n}@x.nl" for n in range(1, 7)],
+}
+
+
+@pytest.mark.parametrize("series", SERIES)
+async def test_plus_tags_of_one_mailbox_share_its_five_access_code_mails_an_hour(
+    app: Starlette, client: httpx.AsyncClient, series: str
+) -> None:
+    # given: five requests for codes, each mailed at once
+    first, sixth = SERIES[series][:5], SERIES[series][5]
+    for email in first:
+        body = await gql(client, REQUEST_ACCESS_CODE, {"input": private_application(email)})
+        assert body["data"]["requestAccessCode"]["__typename"] == "RequestAccessCodePayload"
+    # when
+    body = await gql(client, REQUEST_ACCESS_CODE, {"input": private_application(sixth)})
+    # then
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    assert len(await outbox(app)) == 5
+
+
+@pytest.mark.parametrize("series", SERIES)
+async def test_plus_tags_of_one_mailbox_share_its_five_new_code_mails_an_hour(
+    app: Starlette, client: httpx.AsyncClient, series: str
+) -> None:
+    # given: an account at each address, and five new-code requests, each mailed
+    addresses = SERIES[series]
+    for email in sorted(set(addresses)):
+        await add_account(app, email=email)
+    for email in addresses[:5]:
+        body = await gql(client, REQUEST_NEW_CODE, {"input": {"email": email}})
+        assert body["data"]["requestNewAccessCode"]["__typename"] == "RequestNewAccessCodePayload"
+    assert len(await outbox(app)) == 5
+    # when
+    body = await gql(client, REQUEST_NEW_CODE, {"input": {"email": addresses[5]}})
+    # then: the usual answer (nobody can lock another out this way), but no sixth mail
+    assert body["data"]["requestNewAccessCode"]["__typename"] == "RequestNewAccessCodePayload"
+    assert len(await outbox(app)) == 5

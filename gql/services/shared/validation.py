@@ -72,6 +72,16 @@ def normalize_email(email: str) -> str:
     return email.strip().casefold()
 
 
+def mailbox_key(email: str) -> str:
+    """The mailbox an address reaches, for counting mail to it: 'anna+1@x.nl' is 'anna@x.nl'.
+
+    Sub-addressing (RFC 5233, '+tag') reaches one mailbox through any number of addresses,
+    which would multiply a per-address limit.
+    """
+    local, _, domain = normalize_email(email).rpartition("@")
+    return f"{local.split('+', 1)[0] or local}@{domain}"
+
+
 def kvk_number_field(problems: Problems, field: str, value: str | None) -> str:
     cleaned = (value or "").strip()
     if not cleaned:
