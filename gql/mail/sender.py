@@ -75,14 +75,13 @@ class SmtpSender:
         # Built once, at start: a broken CA bundle stops the start instead of every send.
         self._tls_context = smtp_tls_context(settings)
         self._envelope_sender = parseaddr(settings.mail_from)[1]
-        self._login = settings.smtp_tls is not SmtpTls.OPPORTUNISTIC and bool(
-            settings.smtp_username
-        )
+        # Settings made in code may hold the mode as a plain string: compare members only.
+        self._mode = SmtpTls(settings.smtp_tls)
+        self._login = self._mode is not SmtpTls.OPPORTUNISTIC and bool(settings.smtp_username)
 
     async def send(self, message: OutboxMessage) -> None:
         """Send one mail; raises aiosmtplib, TLS or OS errors when the server does not accept it."""
         settings = self._settings
-        mode = settings.smtp_tls
         await aiosmtplib.send(
             build_email(message, mail_from=settings.mail_from),
             # The envelope, explicitly: never read from the headers, so the one stored
@@ -93,8 +92,8 @@ class SmtpSender:
             port=settings.smtp_port,
             username=settings.smtp_username if self._login else None,
             password=settings.smtp_password if self._login else None,
-            use_tls=mode is SmtpTls.TLS_ON_CONNECT,
-            start_tls=_START_TLS[mode],
+            use_tls=self._mode is SmtpTls.TLS_ON_CONNECT,
+            start_tls=_START_TLS[self._mode],
             tls_context=self._tls_context,
             validate_certs=True,
             timeout=SMTP_TIMEOUT_SECONDS,

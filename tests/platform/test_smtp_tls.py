@@ -305,8 +305,9 @@ async def test_under_starttls_a_server_without_starttls_gets_no_mail_and_no_logi
     assert "STARTTLS" in (row.last_error or "")
 
 
+@pytest.mark.parametrize("mode", [SmtpTls.OPPORTUNISTIC, "opportunistic"], ids=["member", "string"])
 async def test_a_login_set_beside_opportunistic_tls_is_never_sent(
-    app: Starlette, inbox: Inbox
+    app: Starlette, inbox: Inbox, mode: str
 ) -> None:
     # given: settings made in code, past the check of Settings.from_env, and a plain server
     # that offers AUTH
@@ -316,7 +317,7 @@ async def test_a_login_set_beside_opportunistic_tls_is_never_sent(
         row = await send_queued_mail(
             app,
             port=port,
-            smtp_tls=SmtpTls.OPPORTUNISTIC,
+            smtp_tls=mode,
             smtp_username=USERNAME,
             smtp_password=SMTP_PASSWORD,
         )
