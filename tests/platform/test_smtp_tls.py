@@ -148,15 +148,18 @@ def smtp_server(
 
 @pytest.fixture
 async def app(sqlite_url: str, tmp_path: Path, clock: FrozenClock) -> AsyncIterator[Starlette]:
-    """The app that queues the mail; each test sends it with settings of its own."""
+    """The app that queues the mail; each test sends it with SMTP settings of its own.
+
+    SQLite only: the way to the SMTP server does not depend on the database.
+    """
     async with running_app(make_settings(sqlite_url, tmp_path / "data"), clock) as application:
         yield application
 
 
 async def queue_an_access_code_mail(app: Starlette) -> None:
     async with http_client(app) as client:
-        values = {"usage": "PRIVATE", "name": "Piet Pieterse", "email": RECIPIENT}
-        body = await gql(client, REQUEST_ACCESS_CODE, {"input": values | {"password": PASSWORD}})
+        values = {"usage": "PRIVATE", "name": "Piet", "email": RECIPIENT, "password": PASSWORD}
+        body = await gql(client, REQUEST_ACCESS_CODE, {"input": values})
     assert body["data"]["requestAccessCode"]["__typename"] == "RequestAccessCodePayload", body
 
 
