@@ -5,8 +5,10 @@ from __future__ import annotations
 import ipaddress
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from email.utils import parseaddr
+from enum import StrEnum
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -18,6 +20,19 @@ LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 class SettingsError(ValueError):
     """A TOEGANG_ variable has a value that cannot be used."""
+
+
+class SmtpTls(StrEnum):
+    """How mail reaches the SMTP server. Wherever TLS happens, the server's certificate and
+    host name are verified; a server that fails the check gets no mail."""
+
+    #: STARTTLS when the server offers it, else plain: anyone on the path can strip the
+    #: offer, so no credentials go this way and production refuses it.
+    OPPORTUNISTIC = "opportunistic"
+    #: STARTTLS or no mail (submission, usually port 587).
+    STARTTLS = "starttls"
+    #: TLS from the first byte (implicit TLS, usually port 465).
+    TLS_ON_CONNECT = "tls-on-connect"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +48,9 @@ class Settings:
     smtp_port: int = 25
     smtp_username: str = ""
     smtp_password: str = ""
-    smtp_starttls: bool = False
+    smtp_tls: SmtpTls = SmtpTls.OPPORTUNISTIC
+    #: A PEM bundle of the CAs to trust for the SMTP server, instead of the system's.
+    smtp_ca_file: Path | None = None
     mail_from: str = "Toegang KVK <noreply@toegang.example>"
     cors_origins: tuple[str, ...] = ()
     trusted_proxies: tuple[str, ...] = ()
@@ -129,6 +146,11 @@ class Settings:
                 raise SettingsError("TOEGANG_SECRET_KEY is required in production")
         # The data folder holds hashes, sealed secrets and personal data: 0700.
         private_dir(data_dir)
+        smtp_tls = _smtp_tls(env, get, production=mode == "production")
+        mail_from = get("MAIL_FROM", "Toegang KVK <noreply@toegang.example>")
+        if "@" not in parseaddr(mail_from)[1]:
+            # Its address is the envelope sender of every mail (gql/mail/sender.py).
+            raise SettingsError("TOEGANG_MAIL_FROM must hold an address, like Name <noreply@x.nl>")
         if not secret_key:
             secret_key = _development_secret(data_dir)
         try:
@@ -158,11 +180,12 @@ class Settings:
             public_url=public_url,
             secret_key=secret_key,
             smtp_host=get("SMTP_HOST"),
-            smtp_port=get_int("SMTP_PORT", 25),
+            smtp_port=get_int("SMTP_PORT", 465 if smtp_tls is SmtpTls.TLS_ON_CONNECT else 25),
             smtp_username=get("SMTP_USERNAME"),
             smtp_password=get("SMTP_PASSWORD"),
-            smtp_starttls=get_bool("SMTP_STARTTLS", False),
-            mail_from=get("MAIL_FROM", "Toegang KVK <noreply@toegang.example>"),
+            smtp_tls=smtp_tls,
+            smtp_ca_file=_smtp_ca_file(get("SMTP_CA_FILE")),
+            mail_from=mail_from,
             cors_origins=get_list("CORS_ORIGINS"),
             trusted_proxies=get_list("TRUSTED_PROXIES"),
             argon2_memory_kib=get_int("ARGON2_MEMORY_KIB", 65536),
@@ -188,6 +211,48 @@ class Settings:
         ):
             raise SettingsError("argon2 parameters below OWASP's minimum (m=19 MiB, t=2, p=1)")
         return settings
+
+
+def _smtp_tls(env: Mapping[str, str], get: Callable[[str], str], *, production: bool) -> SmtpTls:
+    """The SMTP TLS mode, refused where credentials or mail could go in clear text."""
+    if "TOEGANG_SMTP_STARTTLS" in env:
+        # Its 0 meant "never upgrade": refused rather than guessed at, so nobody keeps it.
+        raise SettingsError(
+            "TOEGANG_SMTP_STARTTLS is no longer read: set TOEGANG_SMTP_TLS to "
+            "starttls, tls-on-connect or opportunistic instead"
+        )
+    raw = get("SMTP_TLS").lower() or SmtpTls.OPPORTUNISTIC
+    try:
+        mode = SmtpTls(raw)
+    except ValueError:
+        choices = ", ".join(m.value for m in SmtpTls)
+        raise SettingsError(f"TOEGANG_SMTP_TLS must be one of {choices}, not {raw!r}") from None
+    if mode is SmtpTls.OPPORTUNISTIC and (get("SMTP_USERNAME") or get("SMTP_PASSWORD")):
+        raise SettingsError(
+            "TOEGANG_SMTP_USERNAME and TOEGANG_SMTP_PASSWORD go only over TLS: set "
+            "TOEGANG_SMTP_TLS=starttls or tls-on-connect (opportunistic may send them in clear)"
+        )
+    if production:
+        if not get("SMTP_HOST"):
+            raise SettingsError(
+                "TOEGANG_SMTP_HOST is required in production (without it, mail only lands "
+                "in the data folder)"
+            )
+        if mode is SmtpTls.OPPORTUNISTIC:
+            raise SettingsError(
+                "TOEGANG_SMTP_TLS must be starttls or tls-on-connect in production: "
+                "opportunistic sends in clear text when STARTTLS is not offered"
+            )
+    return mode
+
+
+def _smtp_ca_file(raw: str) -> Path | None:
+    if not raw:
+        return None
+    path = Path(raw).resolve()
+    if not path.is_file():
+        raise SettingsError(f"TOEGANG_SMTP_CA_FILE: {raw!r} is no file")
+    return path
 
 
 def _development_secret(data_dir: Path) -> str:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import ssl
 import tempfile
 from datetime import UTC
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime
+from email.utils import format_datetime, parseaddr
 from pathlib import Path
 from typing import Protocol
 
@@ -17,9 +18,16 @@ import aiosmtplib
 
 from gql.mail.letters import letter_slug, render_letter
 from gql.models.outbox import OutboxMessage
-from gql.settings import Settings
+from gql.settings import Settings, SmtpTls
 
 SMTP_TIMEOUT_SECONDS = 15.0
+# aiosmtplib's start_tls per mode: None upgrades when the server offers it, True demands it
+# (no STARTTLS, no mail), False never (the connection is TLS from the start).
+_START_TLS: dict[SmtpTls, bool | None] = {
+    SmtpTls.OPPORTUNISTIC: None,
+    SmtpTls.STARTTLS: True,
+    SmtpTls.TLS_ON_CONNECT: False,
+}
 
 
 class Sender(Protocol):
@@ -54,23 +62,52 @@ def build_email(message: OutboxMessage, *, mail_from: str) -> EmailMessage:
 
 
 class SmtpSender:
-    """Sends e-mail through the SMTP server named in the settings."""
+    """Sends e-mail through the SMTP server named in the settings, over verified TLS.
+
+    Wherever TLS happens (an opportunistic or required STARTTLS, or TLS on connect), the
+    server's certificate and host name are checked; a server that fails gets no mail (the
+    dispatcher records the error and tries again later). The login goes only where TLS is
+    required: an opportunistic upgrade can be stripped by anyone on the path.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
+        # Built once, at start: a broken CA bundle stops the start instead of every send.
+        self._tls_context = smtp_tls_context(settings)
+        self._envelope_sender = parseaddr(settings.mail_from)[1]
+        # Settings made in code may hold the mode as a plain string: compare members only.
+        self._mode = SmtpTls(settings.smtp_tls)
+        self._login = self._mode is not SmtpTls.OPPORTUNISTIC and bool(settings.smtp_username)
 
     async def send(self, message: OutboxMessage) -> None:
-        """Send one mail; raises aiosmtplib or OS errors when the server does not accept it."""
+        """Send one mail; raises aiosmtplib, TLS or OS errors when the server does not accept it."""
         settings = self._settings
         await aiosmtplib.send(
             build_email(message, mail_from=settings.mail_from),
+            # The envelope, explicitly: never read from the headers, so the one stored
+            # recipient is the one mailbox that gets it.
+            sender=self._envelope_sender,
+            recipients=[message.recipient],
             hostname=settings.smtp_host,
             port=settings.smtp_port,
-            username=settings.smtp_username or None,
-            password=settings.smtp_password or None,
-            start_tls=settings.smtp_starttls,
+            username=settings.smtp_username if self._login else None,
+            password=settings.smtp_password if self._login else None,
+            use_tls=self._mode is SmtpTls.TLS_ON_CONNECT,
+            start_tls=_START_TLS[self._mode],
+            tls_context=self._tls_context,
+            validate_certs=True,
             timeout=SMTP_TIMEOUT_SECONDS,
         )
+
+
+def smtp_tls_context(settings: Settings) -> ssl.SSLContext:
+    """Verifies the certificate and host name, against TOEGANG_SMTP_CA_FILE or the system CAs."""
+    cafile = str(settings.smtp_ca_file) if settings.smtp_ca_file else None
+    context = ssl.create_default_context(cafile=cafile)
+    # The defaults already; set so that no later default or library can loosen them.
+    context.check_hostname = True
+    context.verify_mode = ssl.CERT_REQUIRED
+    return context
 
 
 class FolderSender:

@@ -49,6 +49,8 @@ def test_seed_demo_is_refused_in_production(env: dict[str, str], sqlite_url: str
         "TOEGANG_ENV": "production",
         "TOEGANG_PUBLIC_URL": "https://toegang.example",
         "TOEGANG_SECRET_KEY": "k" * 64,
+        "TOEGANG_SMTP_HOST": "smtp.toegang.example",
+        "TOEGANG_SMTP_TLS": "starttls",
     }
     # when
     done = subprocess.run(

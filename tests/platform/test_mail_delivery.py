@@ -51,11 +51,14 @@ class Inbox:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        #: (MAIL FROM, RCPT TOs) of each message: whom the server delivers it to.
+        self.envelopes: list[tuple[str, list[str]]] = []
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = email.message_from_bytes(envelope.content, policy=default_policy)
         assert isinstance(parsed, EmailMessage)
         self.messages.append(parsed)
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return "250 Message accepted"
 
 
@@ -181,6 +184,7 @@ async def test_a_mail_is_delivered_over_smtp_with_its_message_id_and_utf8_body(
     # then
     assert sent == 1
     [mail] = inbox.messages
+    assert inbox.envelopes == [("noreply@toegang.example", ["zoe@example.nl"])]
     assert mail["Message-ID"] == message.message_id
     assert mail["Subject"] == "Uw toegangscode — KVK"
     assert mail["To"] == "zoe@example.nl"
@@ -191,6 +195,22 @@ async def test_a_mail_is_delivered_over_smtp_with_its_message_id_and_utf8_body(
     row = await load(env, message.id)
     assert row.sent_at == START
     assert (row.attempts, row.lease_owner, row.lease_until) == (0, None, None)
+
+
+@pytest.mark.asyncio
+async def test_a_mail_goes_only_to_its_stored_recipient_never_to_what_its_headers_parse_to(
+    env: Env, inbox: Inbox, smtp_server: Controller
+) -> None:
+    # given: a row queued before addresses were checked strictly: its To header parses as a list
+    await add_message(env, recipient="intern@example.nl, victim@example.nl")
+
+    # when
+    await dispatcher(env).run_once()
+
+    # then: the envelope names the one stored recipient (the server reads its first address)
+    [(mail_from, recipients)] = inbox.envelopes
+    assert mail_from == "noreply@toegang.example"
+    assert "victim@example.nl" not in recipients
 
 
 @pytest.mark.asyncio

@@ -150,6 +150,8 @@ def test_a_secret_key_list_with_a_key_shorter_than_32_bytes_or_unreadable_is_ref
                 "TOEGANG_DATA_DIR": str(tmp_path),
                 "TOEGANG_ENV": "production",
                 "TOEGANG_PUBLIC_URL": "https://toegang.example",
+                "TOEGANG_SMTP_HOST": "smtp.toegang.example",
+                "TOEGANG_SMTP_TLS": "starttls",
                 "TOEGANG_SECRET_KEY": value,
             }
         )

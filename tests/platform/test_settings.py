@@ -6,14 +6,20 @@ from pathlib import Path
 
 import pytest
 
-from gql.settings import Settings, SettingsError
+from gql.settings import Settings, SettingsError, SmtpTls
 
 
 def env(tmp_path: Path, **values: str) -> dict[str, str]:
     return {"TOEGANG_DATA_DIR": str(tmp_path), **{f"TOEGANG_{k}": v for k, v in values.items()}}
 
 
-PRODUCTION = {"ENV": "production", "PUBLIC_URL": "https://toegang.example", "SECRET_KEY": "k" * 64}
+PRODUCTION = {
+    "ENV": "production",
+    "PUBLIC_URL": "https://toegang.example",
+    "SECRET_KEY": "k" * 64,
+    "SMTP_HOST": "smtp.toegang.example",
+    "SMTP_TLS": "starttls",
+}
 
 
 @pytest.mark.parametrize("origin", ["*", "null", "app.example.nl", "ftp://app.example.nl"])
@@ -38,7 +44,7 @@ def test_production_accepts_only_https_cors_origins(tmp_path: Path) -> None:
             "https",
         ),
         (
-            {"ENV": "production", "PUBLIC_URL": "https://toegang.example", "SECRET_KEY": "short"},
+            {**PRODUCTION, "SECRET_KEY": "short"},
             "SECRET_KEY",
         ),
         ({"ENV": "staging"}, "TOEGANG_ENV"),
@@ -62,3 +68,80 @@ def test_development_needs_no_settings_and_keeps_its_secret_across_restarts(tmp_
     assert first.database_url == f"sqlite+aiosqlite:///{tmp_path / 'toegang.db'}"
     assert first.public_url == "http://127.0.0.1:8000"
     assert (tmp_path / "secret.key").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"SMTP_TLS": "yes"}, "TOEGANG_SMTP_TLS must be one of"),
+        ({"SMTP_CA_FILE": "/nonexistent/ca.pem"}, "TOEGANG_SMTP_CA_FILE"),
+        ({"MAIL_FROM": "Toegang KVK"}, "TOEGANG_MAIL_FROM"),
+    ],
+    ids=["smtp-tls", "ca-file", "mail-from"],
+)
+def test_a_malformed_mail_setting_is_refused_at_start(
+    tmp_path: Path, values: dict[str, str], message: str
+) -> None:
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env(env(tmp_path, **values))
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"SMTP_HOST": ""}, "TOEGANG_SMTP_HOST is required in production"),
+        ({"SMTP_TLS": "opportunistic"}, "starttls or tls-on-connect in production"),
+        # Left out, the mode is opportunistic: mail could go in clear text.
+        ({"SMTP_TLS": ""}, "starttls or tls-on-connect in production"),
+    ],
+    ids=["no-smtp-host", "opportunistic", "tls-unset"],
+)
+def test_production_refuses_mail_that_could_go_in_clear_text(
+    tmp_path: Path, values: dict[str, str], message: str
+) -> None:
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env(env(tmp_path, **(PRODUCTION | values)))
+
+
+@pytest.mark.parametrize("mode", ["starttls", "tls-on-connect"])
+def test_production_sends_mail_over_required_tls_with_the_login_and_ca_bundle_given(
+    tmp_path: Path, mode: str
+) -> None:
+    # given
+    ca_file = tmp_path / "smtp-ca.pem"
+    ca_file.write_text("-----BEGIN CERTIFICATE-----\n")
+    values = {"SMTP_TLS": mode, "SMTP_CA_FILE": str(ca_file), "SMTP_USERNAME": "mailer"}
+    # when
+    settings = Settings.from_env(env(tmp_path, **(PRODUCTION | values), SMTP_PASSWORD="geheim"))
+    # then
+    assert (settings.smtp_tls, settings.smtp_ca_file) == (SmtpTls(mode), ca_file)
+    assert settings.smtp_port == {"starttls": 25, "tls-on-connect": 465}[mode]
+    assert (settings.smtp_username, settings.smtp_password) == ("mailer", "geheim")
+
+
+@pytest.mark.parametrize("login", [{"SMTP_USERNAME": "mailer"}, {"SMTP_PASSWORD": "geheim"}])
+@pytest.mark.parametrize("tls", [{}, {"SMTP_TLS": "opportunistic"}], ids=["default", "explicit"])
+def test_an_smtp_login_with_opportunistic_tls_is_refused_also_in_development(
+    tmp_path: Path, login: dict[str, str], tls: dict[str, str]
+) -> None:
+    # opportunistic falls back to plain text when STARTTLS is not offered (or is stripped)
+    with pytest.raises(SettingsError, match="only over TLS: set TOEGANG_SMTP_TLS=starttls"):
+        Settings.from_env(env(tmp_path, SMTP_HOST="smtp.example.nl", **login, **tls))
+
+
+@pytest.mark.parametrize("value", ["0", "1", ""])
+def test_the_retired_smtp_starttls_setting_is_refused_naming_its_replacement(
+    tmp_path: Path, value: str
+) -> None:
+    # 0 meant "never upgrade": keeping it, silently or not, would mislead
+    with pytest.raises(SettingsError, match=r"TOEGANG_SMTP_STARTTLS .* TOEGANG_SMTP_TLS"):
+        Settings.from_env(env(tmp_path, SMTP_STARTTLS=value))
+
+
+def test_development_sends_mail_opportunistically_by_default(tmp_path: Path) -> None:
+    settings = Settings.from_env(env(tmp_path, SMTP_HOST="127.0.0.1"))
+    assert (settings.smtp_tls, settings.smtp_port, settings.smtp_ca_file) == (
+        SmtpTls.OPPORTUNISTIC,
+        25,
+        None,
+    )

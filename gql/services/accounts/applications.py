@@ -35,6 +35,7 @@ from gql.services.shared.formatting import format_date, format_moment
 from gql.services.shared.validation import (
     email_field,
     kvk_number_field,
+    mailbox_key,
     normalize_email,
     text_field,
 )
@@ -116,7 +117,7 @@ async def request_access_code(
     now = deps.clock.now()
     async with deps.db.write() as session:
         await throttle.hit_mail_limits(
-            session, deps, target=normalize_email(app.email), client_ip=caller.client_ip
+            session, deps, target=mailbox_key(app.email), client_ip=caller.client_ip
         )
         # Counted before the hash: a throttled client costs no argon2 work.
         await session.commit()

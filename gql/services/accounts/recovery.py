@@ -24,7 +24,12 @@ from gql.services.shared import outbox, throttle
 from gql.services.shared.deps import Caller, Deps, sha256_hex
 from gql.services.shared.errors import InvalidInputError, InvalidTokenError, Problems, raises
 from gql.services.shared.formatting import format_moment
-from gql.services.shared.validation import email_field, kvk_number_field, normalize_email
+from gql.services.shared.validation import (
+    email_field,
+    kvk_number_field,
+    mailbox_key,
+    normalize_email,
+)
 
 log = logging.getLogger("toegang.recovery")
 
@@ -240,7 +245,7 @@ async def request_new_access_code(
         deps,
         caller,
         purpose=NEW_CODE,
-        target=f"newcode:{email_key}",
+        target=f"newcode:{mailbox_key(email_key)}",
         lookup={"email": email_key, "kvk": kvk},
     )
 

@@ -29,6 +29,16 @@ TEXTS = texts(
             "nl": "Dit is geen geldig e-mailadres.",
             "en": "This is not a valid e-mail address.",
         },
+        "email_one_address": {
+            "nl": (
+                "Vul één e-mailadres in, zoals naam@voorbeeld.nl: zonder naam, spaties, "
+                "komma's, aanhalingstekens of haakjes."
+            ),
+            "en": (
+                "Enter one e-mail address, such as name@example.com: without a name, spaces, "
+                "commas, quotes or brackets."
+            ),
+        },
         "kvk_number_format": {
             "nl": "Een KVK-nummer bestaat uit 8 cijfers.",
             "en": "A KVK number consists of 8 digits.",

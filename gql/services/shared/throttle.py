@@ -119,7 +119,8 @@ async def hit_mail_limits(
     A client over its limit is refused (RATE_LIMITED). A target over its limit is refused
     too, unless `quiet_at_target_limit`: then the caller answers as usual and sends nothing,
     so nobody can lock another person out of the recovery mails by asking on their behalf.
-    Keys are HMACs: the table never holds an address or a code as such.
+    Keys are HMACs: the table never holds an address or a code as such. An e-mail target is
+    its `mailbox_key`, so '+tag' variants of one address share its limit.
     """
     target_key, client_key = deps.keyed_hash(target), deps.keyed_hash(client_ip)
     now = deps.clock.now()
