@@ -36,9 +36,8 @@ def _deps(settings: Settings):  # type: ignore[no-untyped-def]
         ),
         concurrency=settings.hash_concurrency,
     )
-    return Deps(
-        db=Database(settings.database_url), hashing=hashing, clock=Clock(), settings=settings
-    )
+    db = Database(settings.database_url, ca_file=settings.database_ca_file)
+    return Deps(db=db, hashing=hashing, clock=Clock(), settings=settings)
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -95,7 +94,7 @@ def cmd_migrate(args: argparse.Namespace) -> None:
     settings = _settings()
     if settings.database_url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.database_url, args.revision)
+    upgrade(settings.database_url, args.revision, ca_file=settings.database_ca_file)
     print(f"toegang: database at revision {args.revision}")
 
 

@@ -13,16 +13,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def alembic_config(database_url: str) -> Config:
+def alembic_config(database_url: str, *, ca_file: Path | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    config.attributes["database_ca_file"] = ca_file  # read by migrations/env.py
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
-    """Migrate the database to `revision` (default: the latest)."""
-    command.upgrade(alembic_config(database_url), revision)
+def upgrade(database_url: str, revision: str = "head", *, ca_file: Path | None = None) -> None:
+    """Migrate the database to `revision` (default: the latest), over verified TLS with a CA file."""
+    command.upgrade(alembic_config(database_url, ca_file=ca_file), revision)
 
 
 def head_revision() -> str | None:
