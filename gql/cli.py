@@ -92,9 +92,11 @@ def cmd_migrate(args: argparse.Namespace) -> None:
     from gql.migrate import upgrade
 
     settings = _settings()
-    if settings.database_url.startswith("sqlite"):
+    # The role that owns the schema, when set apart from the application's (README).
+    url = settings.migration_database_url or settings.database_url
+    if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.database_url, args.revision, ca_file=settings.database_ca_file)
+    upgrade(url, args.revision, ca_file=settings.database_ca_file)
     print(f"toegang: database at revision {args.revision}")
 
 

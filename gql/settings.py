@@ -26,6 +26,8 @@ class Settings:
     database_url: str = ""
     # PostgreSQL only: TLS with this CA bundle, the server's certificate and name verified.
     database_ca_file: Path | None = None
+    # `toegang migrate` signs in with this URL when set (the role that owns the schema).
+    migration_database_url: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
     data_dir: Path = Path("data")
@@ -117,15 +119,20 @@ class Settings:
         display_host = f"[{host}]" if ":" in host else host
         public_url = get("PUBLIC_URL", f"http://{display_host}:{port}").rstrip("/")
         database_url = get("DATABASE_URL", f"sqlite+aiosqlite:///{data_dir / 'toegang.db'}")
+        migration_database_url = get("MIGRATION_DATABASE_URL")
         database_ca_file = Path(get("DATABASE_CA_FILE")) if get("DATABASE_CA_FILE") else None
         if database_ca_file is not None and not database_ca_file.is_file():
             raise SettingsError("TOEGANG_DATABASE_CA_FILE names no file")
-        _check_database_url(
-            "DATABASE_URL",
-            database_url,
-            has_ca_file=database_ca_file is not None,
-            production=mode == "production",
-        )
+        for variable, url in (
+            ("DATABASE_URL", database_url),
+            ("MIGRATION_DATABASE_URL", migration_database_url),
+        ):
+            _check_database_url(
+                variable,
+                url,
+                has_ca_file=database_ca_file is not None,
+                production=mode == "production",
+            )
         secret_key = get("SECRET_KEY")
         if mode == "production":
             if urlsplit(public_url).scheme != "https":
@@ -154,6 +161,7 @@ class Settings:
             env=mode,
             database_url=database_url,
             database_ca_file=database_ca_file,
+            migration_database_url=migration_database_url,
             host=host,
             port=port,
             data_dir=data_dir,

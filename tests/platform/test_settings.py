@@ -77,13 +77,14 @@ def ca_file(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.parametrize("variable", ["DATABASE_URL", "MIGRATION_DATABASE_URL"])
 def test_production_refuses_a_postgresql_server_on_another_host_without_a_ca_file(
-    tmp_path: Path,
+    tmp_path: Path, variable: str
 ) -> None:
     # when / then
     with pytest.raises(SettingsError, match="TOEGANG_DATABASE_CA_FILE") as refused:
-        Settings.from_env(env(tmp_path, DATABASE_URL=REMOTE_POSTGRES, **PRODUCTION))
-    assert "TOEGANG_DATABASE_URL" in str(refused.value)
+        Settings.from_env(env(tmp_path, **{variable: REMOTE_POSTGRES}, **PRODUCTION))
+    assert f"TOEGANG_{variable}" in str(refused.value)
     assert "geheim" not in str(refused.value)  # the URL's password is never quoted
 
 
@@ -95,12 +96,14 @@ def test_production_accepts_a_postgresql_server_on_another_host_with_a_ca_file(
         env(
             tmp_path,
             DATABASE_URL=REMOTE_POSTGRES,
+            MIGRATION_DATABASE_URL=REMOTE_POSTGRES.replace("toegang_app", "toegang_owner"),
             DATABASE_CA_FILE=str(ca_file),
             **PRODUCTION,
         )
     )
     # then
     assert settings.database_ca_file == ca_file
+    assert settings.migration_database_url.startswith("postgresql+asyncpg://toegang_owner:")
 
 
 @pytest.mark.parametrize(
