@@ -2,7 +2,7 @@
 
 One cluster of this module's own takes TLS connections only, with a certificate for
 127.0.0.1 issued by a certificate authority made for the test (trustme). Its databases are
-set up as the SQL file says: the file, `toegang migrate` as the owner role, the file again.
+set up as the SQL file says: the file, the migrations as the owner role, the file again.
 """
 
 from __future__ import annotations
