@@ -2,23 +2,40 @@
 SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell sha256sum requirements.lock pyproject.toml | sha256sum | cut -c1-12)
+# Two locks: requirements.lock (what the service runs on) and requirements-dev.lock (that, at
+# the same versions, plus the test and lint tools). `make run` installs the first; the other
+# targets the second. A venv made from the dev lock also serves `make run`: nothing is
+# reinstalled. Both are made by uv, see their first lines; regenerate them together.
+lock_hash = $(shell sha256sum $(1) pyproject.toml | sha256sum | cut -c1-12)
+RUN_STAMP := $(VENV)/.installed-run-$(call lock_hash,requirements.lock)
+DEV_STAMP := $(VENV)/.installed-dev-$(call lock_hash,requirements-dev.lock)
 GRAPHIQL := gql/static/graphiql/index.html
 GRAPHIQL_SRC := $(wildcard frontend-contract/graphiql/src/*.js frontend-contract/graphiql/src/*.jsx \
 	frontend-contract/graphiql/src/*.css frontend-contract/graphiql/src/*/*.js) \
 	frontend-contract/graphiql/build.mjs frontend-contract/graphiql/package-lock.json
 
-.PHONY: run test venv graphiql system-deps system-deps-test lint typecheck architecture pytest bench contract clean
+.PHONY: run test venv venv-run graphiql system-deps system-deps-test lint typecheck architecture pytest bench contract clean
 CONTRACT_NODE := frontend-contract/node_modules/.package-lock.json
 
-$(STAMP): requirements.lock pyproject.toml
+define install_lock
 	python3 -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r $(1)
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	rm -f $(VENV)/.installed-*
-	touch $(STAMP)
+	touch $@
+endef
 
-venv: $(STAMP)
+$(RUN_STAMP): requirements.lock pyproject.toml
+	$(call install_lock,requirements.lock)
+
+$(DEV_STAMP): requirements-dev.lock pyproject.toml
+	$(call install_lock,requirements-dev.lock)
+
+# The development venv: tests, lint, type check, contract, benchmark.
+venv: $(DEV_STAMP)
+
+# Runtime dependencies only, unless the development venv is already there and current.
+venv-run: $(if $(wildcard $(DEV_STAMP)),$(DEV_STAMP),$(RUN_STAMP))
 
 $(GRAPHIQL): $(GRAPHIQL_SRC)
 	cd frontend-contract/graphiql && npm ci --no-audit --no-fund --loglevel=error && node build.mjs
@@ -35,7 +52,7 @@ contract: venv $(CONTRACT_NODE)
 	$(BIN)/toegang export-trusted-documents
 	cd frontend-contract && npm run codegen
 
-run: system-deps venv graphiql
+run: system-deps venv-run graphiql
 	$(BIN)/toegang migrate
 	$(BIN)/toegang seed-demo
 	@host=$${TOEGANG_HOST:-127.0.0.1}; port=$${TOEGANG_PORT:-8000}; \

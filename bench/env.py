@@ -74,7 +74,7 @@ SIGN_IN_ACCOUNTS = 96
 
 
 async def _seed(settings: Settings) -> tuple[str, tuple[str, ...]]:
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, ca_file=settings.database_ca_file)
     hashing = PasswordHashing(
         HashParameters(
             settings.argon2_memory_kib, settings.argon2_time_cost, settings.argon2_parallelism

@@ -51,7 +51,7 @@ def create_app(
     hashing: PasswordHashing | None = None,
 ) -> Starlette:
     """Build the app; nothing runs until its lifespan starts."""
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, ca_file=settings.database_ca_file)
     hashing = hashing or PasswordHashing(
         HashParameters(
             settings.argon2_memory_kib, settings.argon2_time_cost, settings.argon2_parallelism

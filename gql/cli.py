@@ -36,9 +36,8 @@ def _deps(settings: Settings):  # type: ignore[no-untyped-def]
         ),
         concurrency=settings.hash_concurrency,
     )
-    return Deps(
-        db=Database(settings.database_url), hashing=hashing, clock=Clock(), settings=settings
-    )
+    db = Database(settings.database_url, ca_file=settings.database_ca_file)
+    return Deps(db=db, hashing=hashing, clock=Clock(), settings=settings)
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -93,11 +92,14 @@ def cmd_migrate(args: argparse.Namespace) -> None:
     from gql.migrate import upgrade
 
     settings = _settings()
-    if settings.database_url.startswith("sqlite"):
+    # The role that owns the schema, when set apart from the application's (README).
+    url = settings.migration_database_url or settings.database_url
+    if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(
-        settings.database_url,
+        url,
         args.revision,
+        ca_file=settings.database_ca_file,
         secret_key=settings.secret_key,
         environment=settings.env,
     )

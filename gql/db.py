@@ -8,6 +8,7 @@ take row locks or use conditional updates.
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -64,7 +65,9 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def create_engine(url: str, *, echo: bool = False, migrations: bool = False) -> AsyncEngine:
+def create_engine(
+    url: str, *, ca_file: Path | None = None, echo: bool = False, migrations: bool = False
+) -> AsyncEngine:
     """An engine with the durability settings of SPEC §6 applied on every connection.
 
     hide_parameters: a database error's message (which reaches the log) never quotes the
@@ -82,6 +85,11 @@ def create_engine(url: str, *, echo: bool = False, migrations: bool = False) -> 
         )
         _configure_sqlite(engine, foreign_keys=not migrations)
         return engine
+    connect_args: dict[str, Any] = {}
+    if ca_file is not None:
+        # CERT_REQUIRED and check_hostname: the server must prove it is the host of the URL.
+        # Without it asyncpg tries TLS unverified and falls back to plain text.
+        connect_args["ssl"] = ssl.create_default_context(cafile=ca_file)
     return create_async_engine(
         url,
         echo=echo,
@@ -89,6 +97,7 @@ def create_engine(url: str, *, echo: bool = False, migrations: bool = False) -> 
         pool_size=10,
         max_overflow=10,
         pool_pre_ping=True,
+        connect_args=connect_args,
     )
 
 
@@ -115,9 +124,9 @@ def _configure_sqlite(engine: AsyncEngine, *, foreign_keys: bool = True) -> None
 class Database:
     """Hands out sessions; each use case owns exactly one transaction."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, ca_file: Path | None = None, echo: bool = False) -> None:
         self.url = url
-        self.engine = create_engine(url, echo=echo)
+        self.engine = create_engine(url, ca_file=ca_file, echo=echo)
 
     @property
     def is_sqlite(self) -> bool:

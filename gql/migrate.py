@@ -13,11 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def alembic_config(database_url: str, **attributes: object) -> Config:
+def alembic_config(
+    database_url: str, *, ca_file: Path | None = None, **attributes: object
+) -> Config:
     """The Alembic configuration; `attributes` reach the migrations (config.attributes)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    config.attributes["database_ca_file"] = ca_file  # read by migrations/env.py
     config.attributes.update(attributes)
     return config
 
@@ -26,16 +29,19 @@ def upgrade(
     database_url: str,
     revision: str = "head",
     *,
+    ca_file: Path | None = None,
     secret_key: str | None = None,
     environment: str | None = None,
 ) -> None:
-    """Migrate the database to `revision` (default: the latest).
+    """Migrate the database to `revision` (default: the latest), over verified TLS with a CA file.
 
     `secret_key` seals what a migration must seal (TOTP secrets); `environment` is
     TOEGANG_ENV (default: the environment variable), which decides whether a new database
     counts as a development database.
     """
-    config = alembic_config(database_url, secret_key=secret_key, environment=environment)
+    config = alembic_config(
+        database_url, ca_file=ca_file, secret_key=secret_key, environment=environment
+    )
     command.upgrade(config, revision)
 
 

@@ -12,6 +12,9 @@ from enum import StrEnum
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 from gql.keys import parse_secret_keys
 from gql.private_files import create_once, private_dir
 
@@ -39,6 +42,10 @@ class SmtpTls(StrEnum):
 class Settings:
     env: str = "development"
     database_url: str = ""
+    # PostgreSQL only: TLS with this CA bundle, the server's certificate and name verified.
+    database_ca_file: Path | None = None
+    # `toegang migrate` signs in with this URL when set (the role that owns the schema).
+    migration_database_url: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
     data_dir: Path = Path("data")
@@ -138,6 +145,20 @@ class Settings:
         display_host = f"[{host}]" if ":" in host else host
         public_url = get("PUBLIC_URL", f"http://{display_host}:{port}").rstrip("/")
         database_url = get("DATABASE_URL", f"sqlite+aiosqlite:///{data_dir / 'toegang.db'}")
+        migration_database_url = get("MIGRATION_DATABASE_URL")
+        database_ca_file = Path(get("DATABASE_CA_FILE")) if get("DATABASE_CA_FILE") else None
+        if database_ca_file is not None and not database_ca_file.is_file():
+            raise SettingsError("TOEGANG_DATABASE_CA_FILE names no file")
+        for variable, url in (
+            ("DATABASE_URL", database_url),
+            ("MIGRATION_DATABASE_URL", migration_database_url),
+        ):
+            _check_database_url(
+                variable,
+                url,
+                has_ca_file=database_ca_file is not None,
+                production=mode == "production",
+            )
         secret_key = get("SECRET_KEY")
         if mode == "production":
             if urlsplit(public_url).scheme != "https":
@@ -174,6 +195,8 @@ class Settings:
         settings = cls(
             env=mode,
             database_url=database_url,
+            database_ca_file=database_ca_file,
+            migration_database_url=migration_database_url,
             host=host,
             port=port,
             data_dir=data_dir,
@@ -253,6 +276,59 @@ def _smtp_ca_file(raw: str) -> Path | None:
     if not path.is_file():
         raise SettingsError(f"TOEGANG_SMTP_CA_FILE: {raw!r} is no file")
     return path
+
+
+def _check_database_url(variable: str, url: str, *, has_ca_file: bool, production: bool) -> None:
+    """TLS to PostgreSQL is set by TOEGANG_DATABASE_CA_FILE only; production needs it off-host.
+
+    The messages never quote the URL: it may hold a password.
+    """
+    if not url.startswith("postgresql"):
+        return
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise SettingsError(f"TOEGANG_{variable} is no database URL") from exc
+    # asyncpg takes no sslmode (connecting fails) and ssl=require does not verify the server.
+    tls_parameters = sorted(key for key in parsed.query if key.startswith("ssl"))
+    if tls_parameters:
+        raise SettingsError(
+            f"TOEGANG_{variable}: leave {', '.join(tls_parameters)} out of the URL; "
+            "set TOEGANG_DATABASE_CA_FILE to a PEM bundle for verified TLS"
+        )
+    if production and not has_ca_file and not _on_this_host(parsed.host, parsed.query.get("host")):
+        raise SettingsError(
+            f"TOEGANG_{variable}: a PostgreSQL server on another host needs "
+            "TOEGANG_DATABASE_CA_FILE in production (verified TLS); only 127.0.0.1, ::1, "
+            "localhost and a Unix socket path may do without"
+        )
+
+
+def _on_this_host(host: str | None, query_hosts: str | tuple[str, ...] | None) -> bool:
+    """Loopback names and Unix socket directories only: with no host, asyncpg reads PGHOST."""
+    if host:
+        hosts: tuple[str, ...] = (host,)
+    elif isinstance(query_hosts, str):
+        hosts = (query_hosts,)
+    else:
+        hosts = query_hosts or ()
+    return bool(hosts) and all(_is_local(h) for h in hosts)
+
+
+def _is_local(host: str) -> bool:
+    """127.0.0.0/8, ::1, localhost or a socket path; a ?host= entry may carry its port."""
+    if host.startswith("/"):
+        return True
+    if host.startswith("["):
+        host = host[1 : host.find("]")]
+    elif host.count(":") == 1:
+        host = host.partition(":")[0]
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _development_secret(data_dir: Path) -> str:

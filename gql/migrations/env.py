@@ -32,7 +32,11 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_async() -> None:
-    engine = create_engine(config.get_main_option("sqlalchemy.url") or "", migrations=True)
+    engine = create_engine(
+        config.get_main_option("sqlalchemy.url") or "",
+        ca_file=config.attributes.get("database_ca_file"),
+        migrations=True,
+    )
     async with engine.connect() as connection:
         await connection.run_sync(_run)
         await connection.commit()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import trustme
 
 from gql.settings import Settings, SettingsError, SmtpTls
 
@@ -145,3 +146,86 @@ def test_development_sends_mail_opportunistically_by_default(tmp_path: Path) -> 
         25,
         None,
     )
+
+
+# --- PostgreSQL: verified TLS ------------------------------------------------------------------
+
+REMOTE_POSTGRES = "postgresql+asyncpg://toegang_app:geheim@db.internal/toegang"
+
+
+@pytest.fixture
+def ca_file(tmp_path: Path) -> Path:
+    path = tmp_path / "ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(path))
+    return path
+
+
+@pytest.mark.parametrize("variable", ["DATABASE_URL", "MIGRATION_DATABASE_URL"])
+def test_production_refuses_a_postgresql_server_on_another_host_without_a_ca_file(
+    tmp_path: Path, variable: str
+) -> None:
+    # when / then
+    with pytest.raises(SettingsError, match="TOEGANG_DATABASE_CA_FILE") as refused:
+        Settings.from_env(env(tmp_path, **{variable: REMOTE_POSTGRES}, **PRODUCTION))
+    assert f"TOEGANG_{variable}" in str(refused.value)
+    assert "geheim" not in str(refused.value)  # the URL's password is never quoted
+
+
+def test_production_accepts_a_postgresql_server_on_another_host_with_a_ca_file(
+    tmp_path: Path, ca_file: Path
+) -> None:
+    # when
+    settings = Settings.from_env(
+        env(
+            tmp_path,
+            DATABASE_URL=REMOTE_POSTGRES,
+            MIGRATION_DATABASE_URL=REMOTE_POSTGRES.replace("toegang_app", "toegang_owner"),
+            DATABASE_CA_FILE=str(ca_file),
+            **PRODUCTION,
+        )
+    )
+    # then
+    assert settings.database_ca_file == ca_file
+    assert settings.migration_database_url.startswith("postgresql+asyncpg://toegang_owner:")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+asyncpg://toegang@127.0.0.1:5432/toegang",
+        "postgresql+asyncpg://toegang@localhost/toegang",
+        "postgresql+asyncpg://toegang@[::1]:5432/toegang",
+        "postgresql+asyncpg://toegang@/toegang?host=/run/postgresql",
+    ],
+    ids=["127.0.0.1", "localhost", "::1", "unix-socket"],
+)
+def test_production_lets_postgresql_on_this_host_do_without_a_ca_file(
+    tmp_path: Path, url: str
+) -> None:
+    # when
+    settings = Settings.from_env(env(tmp_path, DATABASE_URL=url, **PRODUCTION))
+    # then
+    assert settings.database_url == url
+    assert settings.database_ca_file is None
+
+
+@pytest.mark.parametrize("parameter", ["sslmode=verify-full", "ssl=require", "sslrootcert=ca.pem"])
+def test_tls_parameters_in_a_postgresql_url_are_refused_with_a_pointer_to_the_ca_file(
+    tmp_path: Path, parameter: str
+) -> None:
+    # asyncpg takes no sslmode (connecting fails) and ssl=require does not verify the server
+    # when / then
+    with pytest.raises(SettingsError, match="out of the URL; set TOEGANG_DATABASE_CA_FILE"):
+        Settings.from_env(
+            env(
+                tmp_path, DATABASE_URL=f"postgresql+asyncpg://toegang@127.0.0.1/toegang?{parameter}"
+            )
+        )
+
+
+def test_a_ca_file_that_is_not_there_is_refused(tmp_path: Path) -> None:
+    # when / then
+    with pytest.raises(SettingsError, match="TOEGANG_DATABASE_CA_FILE names no file"):
+        Settings.from_env(
+            env(tmp_path, DATABASE_URL=REMOTE_POSTGRES, DATABASE_CA_FILE=str(tmp_path / "nope.pem"))
+        )
