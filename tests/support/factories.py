@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-import zlib
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pyotp
+from pypdf import PdfReader
 from starlette.applications import Starlette
 
 from gql.keys import Purpose
@@ -178,16 +176,5 @@ def token_in(text: str) -> str:
 
 
 def pdf_text(path: Path) -> str:
-    """The text of a PDF: pdftotext when installed, else the inflated content streams."""
-    if shutil.which("pdftotext"):
-        done = subprocess.run(
-            ["pdftotext", str(path), "-"], check=True, capture_output=True, timeout=10
-        )
-        return done.stdout.decode()
-    text = b""
-    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", path.read_bytes(), re.DOTALL):
-        try:
-            text += zlib.decompress(stream)
-        except zlib.error:
-            text += stream
-    return text.decode("cp1252", errors="replace")
+    """The text of a PDF, as a PDF reader extracts it (pypdf)."""
+    return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
