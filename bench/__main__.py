@@ -13,7 +13,7 @@ import contextlib
 import logging
 import os
 import platform
-import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -23,7 +23,7 @@ from typing import Any
 
 import orjson
 
-from bench import ceiling, inproc, loadgen, report
+from bench import ceiling, inproc, loadgen, raw, report
 from bench.env import World, create_world
 from bench.scenarios import SCENARIOS, Scenario, log_in_body
 
@@ -80,70 +80,127 @@ def production_logging() -> None:
     root.setLevel(logging.INFO)
 
 
+SIDES = ("graphql", "ceiling", "raw", "bare")
+
+
 async def in_process(
     world: World, scenarios: list[Scenario], args: argparse.Namespace
 ) -> dict[str, Any]:
+    """Every scenario on four sides: our app, the engine ceiling, the raw driver, bare strawberry."""
     from gql.app import create_app
 
     production_logging()
-    app = create_app(world.settings)
-    plain = ceiling.create(world.database_url)
-    graphql_client, ceiling_client = inproc.Client(app), inproc.Client(plain)
+    apps = {
+        "graphql": create_app(world.settings),
+        "ceiling": ceiling.create(world.database_url),
+        "raw": raw.create(world.database_url),
+        "bare": raw.create_bare(world.database_url),
+    }
+    clients = {side: inproc.Client(app) for side, app in apps.items()}
     cookie = f"{world.settings.session_cookie_name}={world.token}"
 
-    def pair(s: Scenario) -> tuple[inproc.Variant, inproc.Variant]:
+    def variants(s: Scenario) -> list[inproc.Variant]:
         jar = cookie if s.signed_in else None
-        return (
-            inproc.Variant(s, "graphql", lambda: graphql_client.post("/graphql", s.body, jar)),
-            inproc.Variant(s, "ceiling", lambda: ceiling_client.post(s.ceiling_path, s.body, jar)),
-        )
+        paths = {"graphql": "/graphql", "ceiling": s.ceiling_path, "bare": "/graphql"}
+        if not s.slow:
+            paths["raw"] = s.ceiling_path
+        else:
+            paths.pop("bare")
+        return [
+            inproc.Variant(
+                s, side, lambda side=side, path=path: clients[side].post(path, s.body, jar)
+            )
+            for side, path in paths.items()
+        ]
 
-    pairs = [pair(s) for s in scenarios]
-    out: dict[str, Any] = {}
-    async with app.router.lifespan_context(app), plain.router.lifespan_context(plain):
-        problems = await inproc.check_same_answers(pairs)
+    groups = [variants(s) for s in scenarios]
+    runs: list[dict[str, dict[str, float]]] = []
+    async with contextlib.AsyncExitStack() as stack:
+        for app in apps.values():
+            await stack.enter_async_context(app.router.lifespan_context(app))
+        problems = await inproc.check_same_answers(groups)
         if problems:
             raise SystemExit("bench: answers differ:\n  " + "\n  ".join(problems))
-        progress("in process: both sides give the same answers")
-        fast = [v for p in pairs for v in p if not v.scenario.slow]
-        slow = [v for p in pairs for v in p if v.scenario.slow]
-        if fast:
-            progress(
-                f"in process: {len(fast)} variants × {args.rounds} rounds of {args.block} requests"
+        progress("in process: every side gives the same answers")
+        for run in range(args.runs):
+            for group in groups:
+                for variant in group:
+                    if not variant.scenario.slow:  # logIn is measured in the first run only
+                        variant.cpu_us.clear()
+                        variant.wall_us.clear()
+            fast = [v for g in groups for v in g if not v.scenario.slow]
+            slow = [v for g in groups for v in g if v.scenario.slow]
+            label = f"in process, run {run + 1}/{args.runs}: "
+            if fast:
+                await inproc.measure(
+                    fast,
+                    rounds=args.rounds,
+                    block=lambda _v: args.block,
+                    progress=lambda m, label=label: progress(label + m),
+                    seed=run + 1,
+                )
+            if slow and run == 0:
+                await inproc.measure(
+                    slow,
+                    rounds=args.slow_rounds,
+                    block=lambda _v: args.slow_block,
+                    progress=lambda m: progress("in process, logIn: " + m),
+                )
+            runs.append(
+                {
+                    f"{v.scenario.key}/{v.side}": inproc.summary(v.cpu_us)["median"]
+                    for g in groups
+                    for v in g
+                    if v.cpu_us
+                }
             )
-            await inproc.measure(
-                fast,
-                rounds=args.rounds,
-                block=lambda _v: args.block,
-                progress=lambda m: progress("in process: " + m),
-            )
-        if slow:
-            progress(f"in process: logIn, {args.slow_rounds} rounds of {args.slow_block} requests")
-            await inproc.measure(
-                slow,
-                rounds=args.slow_rounds,
-                block=lambda _v: args.slow_block,
-                progress=lambda m: progress("in process, logIn: " + m),
-            )
-    for graphql_side, ceiling_side in pairs:
-        g = inproc.summary(graphql_side.cpu_us)
-        c = inproc.summary(ceiling_side.cpu_us)
-        out[graphql_side.scenario.key] = {
-            "graphql": {"cpu_us": g, "wall_us": inproc.summary(graphql_side.wall_us)},
-            "ceiling": {"cpu_us": c, "wall_us": inproc.summary(ceiling_side.wall_us)},
-            "ratio": g["median"] / c["median"],
-            "block": args.slow_block if graphql_side.scenario.slow else args.block,
-        }
+        checkpoint = await wal_checkpoint(world)
+    out: dict[str, Any] = {"_checkpoint": checkpoint}
+    for group in groups:
+        key = group[0].scenario.key
+        entry: dict[str, Any] = {"block": args.slow_block if group[0].scenario.slow else args.block}
+        for variant in group:
+            per_run = [r[f"{key}/{variant.side}"] for r in runs if f"{key}/{variant.side}" in r]
+            entry[variant.side] = {
+                "cpu_us": {"median": statistics.median(per_run), "runs": per_run},
+                "wall_us": inproc.summary(variant.wall_us),
+            }
+        g = entry["graphql"]["cpu_us"]["median"]
+        for side in ("ceiling", "raw", "bare"):
+            if side in entry:
+                entry[f"ratio_{side}"] = g / entry[side]["cpu_us"]["median"]
+        entry["ratio"] = entry.get("ratio_ceiling")
+        out[key] = entry
     return out
+
+
+async def wal_checkpoint(world: World) -> dict[str, Any] | None:
+    """After the run, with every app still open: does a passive checkpoint complete fully?
+
+    An unfinished read (a cursor not fetched to its end) would pin an old snapshot and leave
+    frames behind; (0, n, n) means no reader held the WAL back.
+    """
+    if not world.database_url.startswith("sqlite"):
+        return None
+    import aiosqlite
+    from sqlalchemy import make_url
+
+    async with aiosqlite.connect(make_url(world.database_url).database) as conn:
+        busy, log, checkpointed = (await conn.execute_fetchall("PRAGMA wal_checkpoint(PASSIVE)"))[0]
+    complete = busy == 0 and log == checkpointed
+    progress(f"passive WAL checkpoint: busy={busy} log={log} checkpointed={checkpointed}")
+    return {"busy": busy, "log": log, "checkpointed": checkpointed, "complete": complete}
 
 
 def over_http(world: World, scenarios: list[Scenario], args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {s.key: {} for s in scenarios}
     cookie = f"{world.settings.session_cookie_name}={world.token}"
-    for side in ("graphql", "ceiling"):
+    for side in ("graphql", "ceiling", "raw"):
         progress(f"over HTTP: starting the {side} server (uvicorn, 1 worker)")
         with loadgen.server(side, world) as base:
             for s in scenarios:
+                if side == "raw" and s.slow:
+                    continue  # logIn: argon2 is the same on every side
                 url = base + ("/graphql" if side == "graphql" else s.ceiling_path)
                 progress(
                     f"over HTTP: {side} {s.key}: wrk -c{args.connections} "
@@ -170,7 +227,10 @@ def over_http(world: World, scenarios: list[Scenario], args: argparse.Namespace)
                 }
     for s in scenarios:
         graphql_rps = out[s.key]["graphql"]["rps"]
-        out[s.key]["ratio"] = out[s.key]["ceiling"]["rps"] / graphql_rps if graphql_rps else None
+        for side in ("ceiling", "raw"):
+            if side in out[s.key] and graphql_rps:
+                out[s.key][f"ratio_{side}"] = out[s.key][side]["rps"] / graphql_rps
+        out[s.key]["ratio"] = out[s.key].get("ratio_ceiling")
     return out
 
 
@@ -179,6 +239,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--label", default="latest", help="results/<label>.json and .png")
     parser.add_argument("--only", action="append", help="scenario key (repeatable)")
     parser.add_argument("--rounds", type=int, default=21, help="in-process rounds")
+    parser.add_argument("--runs", type=int, default=3, help="in-process runs (median is shown)")
+    parser.add_argument(
+        "--backend", choices=["sqlite", "postgresql"], default="sqlite", help="the database"
+    )
     parser.add_argument("--block", type=int, default=40, help="requests per in-process block")
     parser.add_argument("--slow-rounds", type=int, default=7, help="rounds for logIn")
     parser.add_argument("--slow-block", type=int, default=2, help="logIn requests per block")
@@ -198,11 +262,12 @@ def main(argv: list[str] | None = None) -> None:
         http = False
 
     progress("setting up: migrating and seeding a fresh SQLite database (argon2 defaults)")
-    world = create_world()
+    world = create_world(args.backend)
     results: dict[str, Any] = {
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "revision": git_revision(),
+        "backend": args.backend,
         "argon2": {
             "memory_kib": world.settings.argon2_memory_kib,
             "time_cost": world.settings.argon2_time_cost,
@@ -232,7 +297,8 @@ def main(argv: list[str] | None = None) -> None:
         measured_in = {} if args.no_in_process else asyncio.run(in_process(world, scenarios, args))
         measured_http = over_http(world, scenarios, args) if http else {}
     finally:
-        shutil.rmtree(world.directory, ignore_errors=True)
+        world.close()
+    results["wal_checkpoint"] = measured_in.pop("_checkpoint", None)
     results["machine"]["loadavg_at_end"] = os.getloadavg()
     results["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     results["scenarios"] = [
@@ -255,6 +321,8 @@ def main(argv: list[str] | None = None) -> None:
     print()
     m = results["machine"]
     print(f"{m['cpu']} × {m['nproc']}, Python {m['python']}; wrote {json_path} and {png_path}")
+    if results["wal_checkpoint"]:
+        print("after the run, a passive WAL checkpoint:", results["wal_checkpoint"])
     progress("done")
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -34,6 +36,12 @@ class World:
     settings: Settings
     token: str  # a live session of ACCOUNT (cookie value)
     sign_in_codes: tuple[str, ...]  # accounts with ACCOUNT's password, for logIn under load
+    cluster: Any = None  # the throwaway PostgreSQL cluster, if any
+
+    def close(self) -> None:
+        if self.cluster is not None:
+            self.cluster.stop()
+        shutil.rmtree(self.directory, ignore_errors=True)
 
     @property
     def database_url(self) -> str:
@@ -56,11 +64,11 @@ class World:
         }
 
 
-def make_settings(directory: Path) -> Settings:
+def make_settings(directory: Path, database_url: str | None = None) -> Settings:
     """Production-default argon2id (m=64 MiB, t=3, p=4) and the loopback cookie name."""
     return Settings(
         env="development",
-        database_url=f"sqlite+aiosqlite:///{directory / 'bench.db'}",
+        database_url=database_url or f"sqlite+aiosqlite:///{directory / 'bench.db'}",
         data_dir=directory / "data",
         public_url="http://127.0.0.1:8000",
         secret_key=SECRET_KEY,
@@ -116,11 +124,35 @@ async def _seed(settings: Settings) -> tuple[str, tuple[str, ...]]:
         await db.dispose()
 
 
-def create_world() -> World:
-    """Migrate and seed a database in a fresh temporary folder (removed by the caller)."""
+def create_world(backend: str = "sqlite") -> World:
+    """Migrate and seed a database in a fresh temporary folder (removed by `close`).
+
+    PostgreSQL: a throwaway cluster on a free loopback port, as the tests start it.
+    """
     directory = Path(tempfile.mkdtemp(prefix="toegang-bench-"))
-    settings = make_settings(directory)
+    cluster = None
+    database_url = None
+    if backend == "postgresql":
+        from tests.support.pgcluster import Cluster
+
+        cluster = Cluster()
+        base = cluster.start()
+        asyncio.run(_create_database(base))
+        database_url = f"{base}/bench"
+    settings = make_settings(directory, database_url)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.database_url)
     token, codes = asyncio.run(_seed(settings))
-    return World(directory=directory, settings=settings, token=token, sign_in_codes=codes)
+    return World(
+        directory=directory, settings=settings, token=token, sign_in_codes=codes, cluster=cluster
+    )
+
+
+async def _create_database(base: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(base.replace("postgresql+asyncpg", "postgresql") + "/postgres")
+    try:
+        await conn.execute("CREATE DATABASE bench")
+    finally:
+        await conn.close()

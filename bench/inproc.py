@@ -75,7 +75,7 @@ class Client:
 @dataclass
 class Variant:
     scenario: Scenario
-    side: str  # "graphql" or "ceiling"
+    side: str  # "graphql", "ceiling" (the engine), "raw" (the driver) or "bare" (strawberry)
     call: Callable[[], Awaitable[tuple[int, bytes]]]
     cpu_us: list[float] = field(default_factory=list)
     wall_us: list[float] = field(default_factory=list)
@@ -90,17 +90,18 @@ def _normalized(body: bytes) -> Any:
     return walk(orjson.loads(body))
 
 
-async def check_same_answers(pairs: list[tuple[Variant, Variant]]) -> list[str]:
-    """Each GraphQL request and its ceiling must answer 200 with the same JSON."""
+async def check_same_answers(groups: list[list[Variant]]) -> list[str]:
+    """Every side of a scenario must answer 200 with the same JSON as the GraphQL app."""
     problems = []
-    for app_side, ceiling in pairs:
+    for app_side, *others in groups:
         a_status, a_body = await app_side.call()
-        c_status, c_body = await ceiling.call()
-        if a_status != 200 or c_status != 200 or _normalized(a_body) != _normalized(c_body):
-            problems.append(
-                f"{app_side.scenario.key}: graphql {a_status} {a_body[:300]!r} "
-                f"!= ceiling {c_status} {c_body[:300]!r}"
-            )
+        for other in others:
+            o_status, o_body = await other.call()
+            if a_status != 200 or o_status != 200 or _normalized(a_body) != _normalized(o_body):
+                problems.append(
+                    f"{app_side.scenario.key}: graphql {a_status} {a_body[:300]!r} "
+                    f"!= {other.side} {o_status} {o_body[:300]!r}"
+                )
     return problems
 
 

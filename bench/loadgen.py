@@ -67,7 +67,7 @@ def server(side: str, world: World) -> Iterator[str]:
             str(BIN / "python"),
             "-m",
             "uvicorn",
-            "bench.ceiling:create",
+            "bench.ceiling:create" if side == "ceiling" else "bench.raw:create",
             "--factory",
             "--host",
             "127.0.0.1",
