@@ -19,8 +19,10 @@ from typing import Any
 from sqlalchemy import event, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.types import DateTime, String, TypeDecorator
+from sqlalchemy.util.concurrency import await_
 
 from gql.private_files import private_sqlite
+from gql.reader import STATEMENT_HOOKS, Reader, trace_statement
 
 _IMMEDIATE = "toegang_immediate"
 
@@ -90,15 +92,27 @@ def create_engine(
         # CERT_REQUIRED and check_hostname: the server must prove it is the host of the URL.
         # Without it asyncpg tries TLS unverified and falls back to plain text.
         connect_args["ssl"] = ssl.create_default_context(cafile=ca_file)
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         echo=echo,
         hide_parameters=True,
         pool_size=10,
         max_overflow=10,
-        pool_pre_ping=True,
+        # No pre-ping: it is one more round trip per checkout. A connection the server
+        # dropped fails its statement once and the pool replaces it; recycling keeps idle
+        # connections from outliving a server or proxy timeout.
+        pool_recycle=1800,
         connect_args=connect_args,
     )
+
+    if STATEMENT_HOOKS:
+        # Tests count statements: asyncpg's query logger misses prepared statements, which
+        # is how SQLAlchemy sends them, so the engine reports each one itself.
+        @event.listens_for(engine.sync_engine, "before_cursor_execute")
+        def trace_postgresql(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            trace_statement(statement)
+
+    return engine
 
 
 def _configure_sqlite(engine: AsyncEngine, *, foreign_keys: bool = True) -> None:
@@ -113,6 +127,8 @@ def _configure_sqlite(engine: AsyncEngine, *, foreign_keys: bool = True) -> None
         cursor.execute("PRAGMA busy_timeout=30000")
         # Deleted content is overwritten, so a removed secret does not linger in free pages.
         cursor.execute("PRAGMA secure_delete=ON")
+        if STATEMENT_HOOKS:
+            await_(dbapi_connection._connection.set_trace_callback(trace_statement))
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -125,6 +141,8 @@ class Database:
     """Hands out sessions; each use case owns exactly one transaction."""
 
     def __init__(self, url: str, *, ca_file: Path | None = None, echo: bool = False) -> None:
+        # Single-statement reads near the driver (gql/reader.py), opened on first use.
+        self.reader = Reader(url, ca_file=ca_file)
         self.url = url
         self.engine = create_engine(url, ca_file=ca_file, echo=echo)
 
@@ -160,4 +178,5 @@ class Database:
                 await session.rollback()
 
     async def dispose(self) -> None:
+        await self.reader.close()
         await self.engine.dispose()

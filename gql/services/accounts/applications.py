@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -18,6 +19,7 @@ from sqlmodel import col
 from gql.models.accounts import AccessCodeRequest, Account, RequestStatus, Usage
 from gql.models.outbox import Channel
 from gql.models.register import Company
+from gql.reader import Read
 from gql.services import mandates, register
 from gql.services.accounts import access_codes, mails, texts  # noqa: F401  (registers texts)
 from gql.services.accounts.accounts import active_business_codes, new_account
@@ -265,31 +267,67 @@ def _view(req: AccessCodeRequest, company: Company) -> RequestView:
     )
 
 
-_WITH_COMPANY = select(AccessCodeRequest, Company).join(
-    Company, col(Company.kvk_number) == col(AccessCodeRequest.kvk_number)
-)
+def _view_of_row(row: Any) -> RequestView:
+    return RequestView(
+        id=row.id,
+        name=row.name,
+        email=row.email,
+        kvk_number=row.kvk_number,
+        company_name=row.company_name,
+        email_matches_register=emails_match(row.email, row.company_email),
+        status=row.status,
+        requested_at=row.requested_at,
+        expected_by=row.expected_by,
+        decided_at=row.decided_at,
+        delivered_by=row.delivered_by,
+        has_mandate=row.mandate_iban is not None,
+    )
+
+
+_request = AccessCodeRequest.__table__  # type: ignore[attr-defined]
+_company = Company.__table__  # type: ignore[attr-defined]
+_REQUEST_COLUMNS = select(
+    _request.c.id,
+    _request.c.name,
+    _request.c.email,
+    _request.c.kvk_number,
+    _company.c.name.label("company_name"),
+    _company.c.email.label("company_email"),
+    _request.c.status,
+    _request.c.requested_at,
+    _request.c.expected_by,
+    _request.c.decided_at,
+    _request.c.delivered_by,
+    _request.c.mandate_iban,
+).join(_company, _company.c.kvk_number == _request.c.kvk_number)
+# One statement each on the read connection (gql/reader.py); the page's companies come along.
+_PAGE = {
+    (by_status, after): Read(
+        _REQUEST_COLUMNS.where(
+            *([_request.c.status == bindparam("status")] if by_status else []),
+            *([_request.c.id > bindparam("after_id")] if after else []),
+        )
+        .order_by(_request.c.id)
+        .limit(bindparam("limit"))
+    )
+    for by_status in (False, True)
+    for after in (False, True)
+}
+_ONE = Read(_REQUEST_COLUMNS.where(_request.c.id == bindparam("request_id")))
 
 
 async def list_requests(
     deps: Deps, *, status: RequestStatus | None, after_id: int | None, limit: int
 ) -> list[RequestView]:
     """Requests oldest first (the queue order), `limit` of them after `after_id`."""
-    query = _WITH_COMPANY
-    if status:
-        query = query.where(AccessCodeRequest.status == status)
-    if after_id is not None:
-        query = query.where(col(AccessCodeRequest.id) > after_id)
-    query = query.order_by(col(AccessCodeRequest.id)).limit(limit)
-    async with deps.db.read() as session:
-        return [_view(req, company) for req, company in (await session.execute(query)).all()]
+    read = _PAGE[(status is not None, after_id is not None)]
+    rows = await deps.db.reader.all(read, status=status, after_id=after_id, limit=limit)
+    return [_view_of_row(row) for row in rows]
 
 
 async def get_request(deps: Deps, *, request_id: int) -> RequestView | None:
-    async with deps.db.read() as session:
-        row = (
-            await session.execute(_WITH_COMPANY.where(AccessCodeRequest.id == request_id))
-        ).first()
-        return _view(row[0], row[1]) if row else None
+    row = await deps.db.reader.first(_ONE, request_id=request_id)
+    return _view_of_row(row) if row else None
 
 
 async def _pending(session: AsyncSession, request_id: int) -> tuple[AccessCodeRequest, Company]:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql.db import Database
 from gql.models.accounts import Account, AuthSession, SessionKind, Usage
+from gql.reader import Read
 from gql.services.shared.deps import sha256_hex
 
 IDLE_TIMEOUT = timedelta(minutes=30)
@@ -69,7 +70,7 @@ async def start(
 
 
 # Built once: the session with its account's columns, if neither ended nor deactivated.
-_LOOKUP = (
+_LOOKUP = Read(
     select(
         AuthSession.id,
         AuthSession.account_id,
@@ -95,9 +96,8 @@ async def resolve(db: Database, *, token: str, now: datetime) -> SessionInfo | N
     """The live session for `token`, or None when unknown, ended, idle or too old."""
     if not token or len(token) > 100:
         return None
-    # A plain connection, not an ORM session: this runs on every signed-in request.
-    async with db.engine.connect() as conn:
-        row = (await conn.execute(_LOOKUP, {"token_hash": sha256_hex(token)})).first()
+    # One statement on the read connection: this runs on every signed-in request.
+    row = await db.reader.first(_LOOKUP, token_hash=sha256_hex(token))
     if row is None:
         return None
     session_id, account_id, created_at, last_seen_at, usage = row[:5]
