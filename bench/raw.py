@@ -44,6 +44,10 @@ def _utc(value: Any) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+async def _no_reset(_connection: asyncpg.Connection) -> None:
+    """The reads take no locks or settings: skip asyncpg's reset query on release."""
+
+
 class RawConnection:
     """One driver connection (SQLite) or pool (PostgreSQL), opened at start-up."""
 
@@ -68,7 +72,10 @@ class RawConnection:
         else:
             dsn = make_url(self.url).set(drivername="postgresql")
             self.pool = await asyncpg.create_pool(
-                dsn.render_as_string(hide_password=False), min_size=1, max_size=4
+                dsn.render_as_string(hide_password=False),
+                min_size=1,
+                max_size=4,
+                reset=_no_reset,
             )
 
     async def close(self) -> None:

@@ -25,7 +25,7 @@ from gql.mail.dispatcher import Dispatcher
 from gql.mail.sender import make_senders
 from gql.middleware import RequestMiddleware
 from gql.migrate import current_revision, head_revision
-from gql.schema.root import build_schema, schema
+from gql.schema.root import executor
 from gql.services.shared.deps import Deps
 from gql.services.shared.hashing import HashParameters, PasswordHashing
 from gql.settings import Settings
@@ -70,7 +70,7 @@ def create_app(
         )
     endpoint = GraphQLEndpoint(
         # Trusted-documents mode: no introspection either (GraphiQL is off above).
-        schema=build_schema(introspection=False) if settings.trusted_documents_only else schema,
+        executor=executor(introspection=not settings.trusted_documents_only),
         deps=deps,
         graphiql_html=graphiql_html,
         trusted_documents=load_trusted_documents(),

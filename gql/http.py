@@ -17,16 +17,13 @@ from functools import lru_cache
 from typing import Any
 
 import orjson
-from graphql import GraphQLError
+from graphql import GraphQLError, OperationType
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from strawberry import Schema
-from strawberry.exceptions import MissingQueryError
-from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
-from strawberry.types.graphql import OperationType
 
 from gql import i18n
 from gql.context import Context, Loaders
+from gql.schema.execution import Executor, RequestError, UnknownOperation
 from gql.services.accounts import sessions
 from gql.services.shared.deps import Caller, Deps
 from gql.settings import Settings
@@ -119,12 +116,12 @@ class GraphQLEndpoint:
     def __init__(
         self,
         *,
-        schema: Schema,
+        executor: Executor,
         deps: Deps,
         graphiql_html: str | None,
         trusted_documents: Mapping[str, str] | None,
     ) -> None:
-        self.schema = schema
+        self.executor = executor
         self.deps = deps
         self.settings: Settings = deps.settings
         # Settings are frozen: the cookie's name (a parse of public_url) is worked out once.
@@ -261,26 +258,30 @@ class GraphQLEndpoint:
         extensions = body.get("extensions")
         if extensions is not None and not isinstance(extensions, dict):
             return self._request_error("extensions must be a JSON object.", 400, media)
-        context = await self._context(request, language)
         try:
-            async with asyncio.timeout(self.settings.execution_timeout_seconds):
-                result = await self.schema.execute(
-                    query,
-                    variable_values=variables,
-                    context_value=context,
-                    operation_name=operation_name,
-                    allowed_operation_types=allowed,
-                )
-        except InvalidOperationTypeError:
+            prepared = self.executor.prepare(query, operation_name)
+        except UnknownOperation as unknown:
+            return self._request_error(unknown.errors[0].message, 400, media)
+        except RequestError as refused:
+            return self._errors_only(refused.errors, media)
+        if prepared.operation_type not in allowed:
             return self._request_error(
                 "Mutations are not allowed over GET; use POST.",
                 405,
                 media,
                 headers={"allow": "POST"},
             )
-        except (CannotGetOperationTypeError, MissingQueryError) as exc:
-            reason = getattr(exc, "as_http_error_reason", lambda: "No operation to run.")()
-            return self._request_error(reason, 400, media)
+        context = await self._context(request, language)
+        try:
+            async with asyncio.timeout(self.settings.execution_timeout_seconds):
+                result = await self.executor.run(
+                    prepared,
+                    context=context,
+                    variables=variables,
+                    operation_name=operation_name,
+                    language=language,
+                    request_id=context.caller.request_id,
+                )
         except TimeoutError:
             reference = uuid.uuid4().hex[:12]
             log.error("execution timeout %s in request %s", reference, context.caller.request_id)
@@ -304,6 +305,12 @@ class GraphQLEndpoint:
         response = self._json(payload, status, media)
         self._apply_cookies(response, context)
         return response
+
+    def _errors_only(self, errors: list[GraphQLError], media: str) -> Response:
+        """A request that could not run (syntax, validation): no `data`; 400 with the newer
+        media type, 200 with plain JSON as older clients expect."""
+        payload = {"errors": [self._format_error(e) for e in errors]}
+        return self._json(payload, 400 if media == GRAPHQL_RESPONSE else 200, media)
 
     def _format_error(self, error: GraphQLError) -> dict[str, Any]:
         formatted = dict(error.formatted)

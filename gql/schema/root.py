@@ -18,11 +18,7 @@ from strawberry.types import ExecutionContext
 
 import gql.resolvers
 from gql.resolvers.staff import staff_root_query
-from gql.schema.extensions import (
-    MaskUnexpectedErrors,
-    PreparedDocuments,
-    PreparedDocumentsNoIntrospection,
-)
+from gql.schema.execution import Executor
 from gql.schema.types.errors import error_types
 
 _SHARED = {"common", "staff"}
@@ -56,26 +52,24 @@ class _Schema(strawberry.Schema):
     ) -> None:
         """Log nothing here: strawberry would log every error's message, and a variable error
         quotes the variable (a password). Unexpected errors are logged once, with their
-        reference, by MaskUnexpectedErrors; every other error is the client's mistake."""
+        reference, by the executor; every other error is the client's mistake."""
 
 
-def build_schema(*, introspection: bool = True) -> strawberry.Schema:
-    """The schema with its limits: depth, aliases, tokens, one password field.
-
-    introspection=False refuses `__schema` and `__type` (trusted-documents mode: the clients
-    were built from schema.graphql and nobody needs to explore the API there).
-    """
+def build_schema() -> strawberry.Schema:
+    """The schema. Its limits (depth, aliases, tokens, one password field) and the masking of
+    unexpected errors are the executor's (gql/schema/execution.py)."""
     return _Schema(
         query=Query,
         mutation=Mutation,
         types=error_types(),
         config=StrawberryConfig(auto_camel_case=True),
-        # Factories: strawberry builds fresh extensions per request; the caches are shared.
-        extensions=[
-            PreparedDocuments if introspection else PreparedDocumentsNoIntrospection,
-            MaskUnexpectedErrors,
-        ],
     )
 
 
 schema = build_schema()
+
+
+def executor(*, introspection: bool = True) -> Executor:
+    """What runs documents against the schema. introspection=False refuses `__schema` and
+    `__type` (trusted-documents mode: the clients were built from schema.graphql)."""
+    return Executor(schema, introspection=introspection)

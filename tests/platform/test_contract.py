@@ -35,8 +35,7 @@ from gql.app import create_app
 from gql.cli import main
 from gql.clock import FrozenClock
 from gql.demo import DEMO_REQUEST
-from gql.schema.root import build_schema as build_strawberry_schema
-from gql.schema.root import schema
+from gql.schema.root import executor, schema
 from tests.support.api import http_client, make_settings, outbox
 from tests.support.factories import code_in, token_in
 from tests.support.live import (
@@ -296,13 +295,15 @@ async def test_trusted_documents_mode_refuses_introspection_and_ad_hoc_queries(
         assert response.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
 
 
-def test_the_trusted_documents_schema_refuses_introspection_even_for_a_trusted_text() -> None:
-    # given: the schema trusted-documents mode runs on, asked directly
-    locked = build_strawberry_schema(introspection=False)
+async def test_the_trusted_documents_executor_refuses_introspection_even_for_a_trusted_text() -> (
+    None
+):
+    # given: the executor trusted-documents mode runs with, asked directly
+    locked = executor(introspection=False)
     # when
-    schema_result = locked.execute_sync(INTROSPECTION)
-    type_result = locked.execute_sync(TYPE_INTROSPECTION)
-    typename_result = locked.execute_sync("{ __typename }")
+    schema_result = await locked.execute(INTROSPECTION)
+    type_result = await locked.execute(TYPE_INTROSPECTION)
+    typename_result = await locked.execute("{ __typename }")
     # then
     assert schema_result.data is None and schema_result.errors
     assert "introspection has been disabled" in schema_result.errors[0].message
