@@ -175,6 +175,7 @@ def create(database_url: str | None = None) -> Starlette:
             Route("/viewer-name", viewer_name, methods=["POST"]),
             Route("/viewer", viewer, methods=["POST"]),
             Route("/viewer-company", viewer_company, methods=["POST"]),
+            Route("/healthz", lambda _: _json({"status": "ok"})),
         ],
         lifespan=_lifespan(raw),
     )
