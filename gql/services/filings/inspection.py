@@ -66,8 +66,6 @@ class InspectionLimits:
     max_xml_bytes: int = 50 * 1024 * 1024
 
 
-DEFAULT_LIMITS = InspectionLimits()
-
 CONTENT_TYPES = {
     DocumentFormat.PDF: "application/pdf",
     DocumentFormat.XBRL: "application/xml",
@@ -309,7 +307,7 @@ def inspect_document(
     *,
     kvk_number: str,
     financial_year_end: date,
-    limits: InspectionLimits = DEFAULT_LIMITS,
+    limits: InspectionLimits = InspectionLimits(),
 ) -> InspectedDocument:
     """Raises one of the domain errors above; never extracts anything to disk."""
     with path.open("rb") as upload:
@@ -648,7 +646,7 @@ def _data_offset(upload: BinaryIO, entry: zipfile.ZipInfo) -> int:
     agrees = (
         magic == _ZIP_MAGIC
         and method == entry.compress_type
-        and (flags ^ entry.flag_bits) & (_ENCRYPTED | _DATA_DESCRIPTOR) == 0
+        and (flags ^ entry.flag_bits) & _ENCRYPTED == 0
         and raw_name.decode(encoding, errors="replace") == entry.orig_filename
     )
     if agrees and not flags & _DATA_DESCRIPTOR:
