@@ -65,7 +65,15 @@ export type ErrorCode =
   /** NotFound: no such object, or not yours. */
   | 'NOT_FOUND'
   /** InvalidState: the object does not allow this now. */
-  | 'INVALID_STATE';
+  | 'INVALID_STATE'
+  /** InvalidXbrl: the XBRL instance is malformed or incomplete. */
+  | 'INVALID_XBRL'
+  /** UnsafeDocument: the file was refused as a risk to the service. */
+  | 'UNSAFE_DOCUMENT'
+  /** UnsupportedDocument: the file is no accepted annual report. */
+  | 'UNSUPPORTED_DOCUMENT'
+  /** XbrlMismatch: the XBRL instance names another company or year end. */
+  | 'XBRL_MISMATCH';
 
 /** Sign in with an access code and password. */
 export type LogInInput = {
@@ -184,14 +192,26 @@ type ErrorFields_InvalidState_Fragment = { code: ErrorCode, message: string, fie
 
 type ErrorFields_InvalidToken_Fragment = { code: ErrorCode, message: string, field: Array<string> | null };
 
+type ErrorFields_InvalidXbrl_Fragment = { code: ErrorCode, message: string, field: Array<string> | null };
+
 type ErrorFields_NotFound_Fragment = { code: ErrorCode, message: string, field: Array<string> | null };
+
+type ErrorFields_UnsafeDocument_Fragment = { code: ErrorCode, message: string, field: Array<string> | null };
+
+type ErrorFields_UnsupportedDocument_Fragment = { code: ErrorCode, message: string, field: Array<string> | null };
+
+type ErrorFields_XbrlMismatch_Fragment = { code: ErrorCode, message: string, field: Array<string> | null };
 
 export type ErrorFieldsFragment =
   | ErrorFields_InvalidCredentials_Fragment
   | ErrorFields_InvalidInput_Fragment
   | ErrorFields_InvalidState_Fragment
   | ErrorFields_InvalidToken_Fragment
+  | ErrorFields_InvalidXbrl_Fragment
   | ErrorFields_NotFound_Fragment
+  | ErrorFields_UnsafeDocument_Fragment
+  | ErrorFields_UnsupportedDocument_Fragment
+  | ErrorFields_XbrlMismatch_Fragment
 ;
 
 export type ConfirmNewAccessCodeMutationVariables = Exact<{
