@@ -20,6 +20,7 @@ from starlette.staticfiles import StaticFiles
 from gql.clock import Clock
 from gql.db import Database
 from gql.demo import demo_access_codes_present
+from gql.downloads import DownloadEndpoint
 from gql.http import GraphQLEndpoint, client_ip
 from gql.mail.dispatcher import Dispatcher
 from gql.mail.sender import make_senders
@@ -109,7 +110,7 @@ def create_app(
                 db,
                 settings,
                 deps.clock,
-                make_senders(settings),
+                make_senders(settings, db),
                 jobs=worker_jobs(deps),
             )
             task = asyncio.create_task(dispatcher.run_forever(stop))
@@ -124,6 +125,7 @@ def create_app(
 
     routes: list[Route | Mount] = [
         Route("/graphql", endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+        Route("/files/{file_id}", DownloadEndpoint(deps).handle, methods=["GET"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
     ]

@@ -79,7 +79,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
             deps.db,
             settings,
             deps.clock,
-            make_senders(settings),
+            make_senders(settings, deps.db),
             jobs=worker_jobs(deps),
         )
         await dispatcher.run_forever(stop)

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from gql.files import store
 from gql.models.accounts import AccessCodeRequest, Account, Usage
 from gql.models.deployment import DatabaseMark
+from gql.models.filings import AnnualReport, AnnualReportVersion, FilingFormat
 from gql.models.register import Company
 from gql.services import mandates
 from gql.services.accounts.accounts import new_account
+from gql.services.filings.filings import OWNER_KIND
 from gql.services.shared.deps import Deps
+from gql.services.shared.formatting import local_date
 from gql.services.shared.workdays import business_check_expected_by
 
 # kvk, name, legal form, e-mail, visiting (street, no, postcode, city), postal or None
@@ -279,6 +284,8 @@ async def seed(deps: Deps) -> list[DemoAccount]:
                     postal_city=postal[3] if postal else None,
                     updated_at=now,
                     created_by_demo=True,
+                    registered_on=date(2010 + int(kvk[-2:]) % 14, 1 + int(kvk[-2:]) % 12, 15),
+                    financial_year_end=NON_CALENDAR_YEARS.get(kvk, "12-31"),
                 )
             )
         await session.flush()
@@ -321,8 +328,66 @@ async def seed(deps: Deps) -> list[DemoAccount]:
             created.append(demo)
         if DEMO_REQUEST["kvk_number"] in ours:
             await _pending_request(deps, session, now)
+        if "90000001" in ours:
+            await _demo_filing(session, now)
         await session.commit()
     return created
+
+
+# Companies whose financial year is not the calendar year (the filing calendar shows it).
+NON_CALENDAR_YEARS = {"90000006": "06-30", "90000012": "03-31"}
+
+
+async def _demo_filing(session: AsyncSession, now: datetime) -> None:
+    """The business demo organisation filed its accounts for the year before last."""
+    year_end = date(local_date(now).year - 2, 12, 31)
+    if await session.scalar(
+        select(AnnualReport.id).where(
+            AnnualReport.kvk_number == "90000001", AnnualReport.financial_year_end == year_end
+        )
+    ):
+        return
+    filer = await session.scalar(select(Account.id).where(Account.access_code == "DEMABZNS2345"))
+    if filer is None:
+        return
+    report = AnnualReport(kvk_number="90000001", financial_year_end=year_end, created_at=now)
+    session.add(report)
+    await session.flush()
+    pdf = _demo_accounts_pdf(year_end)
+    stored = await store.put(
+        session,
+        io.BytesIO(pdf),
+        content_type="application/pdf",
+        filename=f"jaarrekening-90000001-{year_end.isoformat()}-v1.pdf",
+        owner_kind=OWNER_KIND,
+        now=now,
+    )
+    assert report.id is not None
+    session.add(
+        AnnualReportVersion(
+            report_id=report.id,
+            version=1,
+            file_id=stored.id,
+            format=FilingFormat.PDF,
+            size=stored.size,
+            sha256=stored.sha256,
+            filed_by_id=filer,
+            filed_at=now,
+        )
+    )
+
+
+def _demo_accounts_pdf(year_end: date) -> bytes:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=14)
+    pdf.cell(text=f"Jaarrekening Bakkerij De Zon B.V. - boekjaar tot en met {year_end:%d-%m-%Y}")
+    pdf.ln(10)
+    pdf.set_font("Helvetica", size=10)
+    pdf.multi_cell(w=0, text="Demogegevens: balans en winst-en-verliesrekening (fictief).")
+    return bytes(pdf.output())
 
 
 # A business request waiting for the staff check, so the back office has something to do.

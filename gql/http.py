@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 from graphql import GraphQLError, OperationType
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
@@ -27,10 +28,12 @@ from gql.schema.execution import Executor, RequestError, UnknownOperation
 from gql.services.accounts import sessions
 from gql.services.shared.deps import Caller, Deps
 from gql.settings import Settings
+from gql.uploads import UploadError, multipart_body
 
 log = logging.getLogger("toegang.http")
 
 JSON = "application/json"
+MULTIPART = "multipart/form-data"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 # Also inside a message: a variable error goes on after it ("... Did you mean 'x'? Found: ...").
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
@@ -194,6 +197,8 @@ class GraphQLEndpoint:
                     return self._request_error(
                         i18n.text("csrf_preflight_required", language), 403, media, code="CSRF"
                     )
+                if content_type == MULTIPART:
+                    return await self._upload(request, accept, media, language)
                 return self._request_error(
                     f"Unsupported content type {content_type!r}; send {JSON}.", 415, media
                 )
@@ -209,6 +214,18 @@ class GraphQLEndpoint:
         if not _accepts_any(accept):
             return self._request_error(f"Accept {JSON} or {GRAPHQL_RESPONSE}.", 406, JSON)
         return await self._execute(request, body, allowed, media, language)
+
+    async def _upload(self, request: Request, accept: str, media: str, language: str) -> Response:
+        """A multipart request (GraphQL multipart request spec): an upload for a mutation."""
+        if not _accepts_any(accept):
+            return self._request_error(f"Accept {JSON} or {GRAPHQL_RESPONSE}.", 406, JSON)
+        try:
+            async with multipart_body(request, self.settings.data_dir) as operations:
+                return await self._execute(request, operations, POST_ALLOWED, media, language)
+        except UploadError as exc:
+            return self._request_error(str(exc), 400, media)
+        except HTTPException as exc:  # Starlette's multipart limits: too many parts
+            return self._request_error(str(exc.detail), exc.status_code, media)
 
     def _graphiql(self) -> Response:
         assert self.graphiql_html is not None
@@ -325,10 +342,8 @@ class GraphQLEndpoint:
         request_id = request.scope.get("state", {}).get("request_id") or uuid.uuid4().hex
         token = None
         auth = request.headers.get("authorization", "")
-        if auth[:7].lower() == "bearer ":
-            token = auth[7:].strip()
-        else:
-            token = request.cookies.get(self.cookie_name)
+        bearer = auth[:7].lower() == "bearer "
+        token = auth[7:].strip() if bearer else request.cookies.get(self.cookie_name)
         info = (
             await sessions.resolve(self.deps.db, token=token, now=self.deps.clock.now())
             if token
@@ -341,6 +356,7 @@ class GraphQLEndpoint:
             account_id=info.account_id if info else None,
             session_id=info.session_id if info else None,
             is_staff=bool(info and info.usage == "STAFF"),
+            bearer=bearer and info is not None,
         )
         return Context(
             request=request, deps=self.deps, caller=caller, session=info, loaders=Loaders(self.deps)

@@ -40,6 +40,7 @@ class Purpose(StrEnum):
     RECOVERY_LOOKUP = "recovery-lookup"
     TOTP_SECRET = "totp-secret"
     THROTTLE_KEY = "throttle-key"
+    DOWNLOAD_LINK = "download-link"
 
 
 # Sealed before per-purpose keys existed: the outbox bodies and recovery lookups used one

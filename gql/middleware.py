@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
-import uuid
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -34,19 +34,23 @@ class RequestMiddleware:
         self.settings = settings
         self.client_ip = client_ip
         self.max_body = settings.max_body_bytes
+        # Uploads (multipart only) may be larger; every other body keeps the small limit.
+        self.max_upload = settings.max_upload_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = uuid.uuid4().hex
+        request_id = os.urandom(16).hex()
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status = 500
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         language = i18n.negotiate(headers.get(b"accept-language", b"").decode("latin-1"))
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body:
+        content_type = headers.get(b"content-type", b"")
+        limit = self.max_upload if content_type.startswith(b"multipart/") else self.max_body
+        if declared is not None and declared.isdigit() and int(declared) > limit:
             await self._too_large(send, request_id, language)
             self._log(scope, 413, started, request_id)
             return
@@ -57,7 +61,7 @@ class RequestMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body:
+                if received > limit:
                     raise BodyTooLarge
             return message
 

@@ -75,6 +75,12 @@ class Settings:
     retention_ended_session_days: int = 30
     retention_letter_days: int = 14
     max_body_bytes: int = 100_000
+    # The whole of a multipart request (an upload); streamed, refused as soon as it is over.
+    max_upload_bytes: int = 25 * 1024 * 1024
+    # How long a signed download link (for bearer-token clients) works.
+    download_link_seconds: int = 300
+    # How many weeks before a filing deadline the main user is reminded (once).
+    filing_reminder_weeks: int = 6
     execution_timeout_seconds: float = 10.0
     trusted_documents_only: bool = False
     log_level: str = "INFO"
@@ -223,6 +229,9 @@ class Settings:
             retention_ended_session_days=get_int("RETENTION_ENDED_SESSION_DAYS", 30),
             retention_letter_days=get_int("RETENTION_LETTER_DAYS", 14),
             max_body_bytes=get_int("MAX_BODY_BYTES", 100_000),
+            max_upload_bytes=get_int("MAX_UPLOAD_BYTES", 25 * 1024 * 1024),
+            download_link_seconds=get_int("DOWNLOAD_LINK_SECONDS", 300),
+            filing_reminder_weeks=get_int("FILING_REMINDER_WEEKS", 6),
             execution_timeout_seconds=get_float("EXECUTION_TIMEOUT_SECONDS", 10.0),
             trusted_documents_only=get_bool("TRUSTED_DOCUMENTS_ONLY", False),
             log_level=get("LOG_LEVEL", "INFO").upper(),

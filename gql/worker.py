@@ -13,8 +13,11 @@ from pathlib import Path
 
 import anyio.to_thread
 
+from gql.files import store
+from gql.mail.sender import LETTER
 from gql.services.accounts import recovery
 from gql.services.accounts import retention as account_retention
+from gql.services.filings import deadlines
 from gql.services.shared import outbox
 from gql.services.shared.deps import Deps
 
@@ -23,31 +26,41 @@ RETENTION_EVERY = timedelta(hours=1)
 
 
 def worker_jobs(deps: Deps) -> list[Callable[[], Awaitable[object]]]:
-    return [lambda: recovery.process_recovery_requests(deps), RetentionJob(deps)]
+    return [
+        lambda: recovery.process_recovery_requests(deps),
+        Hourly(deps, "retention", run_retention),
+        Hourly(deps, "filing reminders", deadlines.send_due_reminders),
+    ]
 
 
-class RetentionJob:
-    """Removes personal data whose period is over, at most once an hour.
+class Hourly:
+    """A job that runs at most once an hour in this worker (each job is safe to run in
+    several workers at once: what it sends or removes is claimed in the database)."""
 
-    Never touched: invoices, the ledger, orders and the audit trail (fiscal retention of
-    7 years, art. 52 AWR). The periods are settings (README, "Operating it safely").
-    """
-
-    def __init__(self, deps: Deps) -> None:
-        self.deps = deps
+    def __init__(self, deps: Deps, name: str, job: Callable[..., Awaitable[object]]) -> None:
+        self.deps, self.name, self.job = deps, name, job
         self.last_run: datetime | None = None
 
-    async def __call__(self) -> dict[str, int] | None:
+    async def __call__(self) -> object:
         now = self.deps.clock.now()
         if self.last_run is not None and now - self.last_run < RETENTION_EVERY:
             return None
         self.last_run = now
-        return await run_retention(self.deps, now=now)
+        return await self.job(self.deps, now=now)
 
 
 async def run_retention(deps: Deps, *, now: datetime) -> dict[str, int]:
+    """Remove personal data whose period is over (the periods are settings; README,
+    "Operating it safely"). Never touched: invoices, the ledger, orders, filings and the
+    audit trail (fiscal retention of 7 years, art. 52 AWR)."""
     done = await account_retention.apply_retention(deps, now=now)
     done["sent mail removed"] = await outbox.remove_sent(deps, now=now)
+    letters_before = now - timedelta(days=deps.settings.retention_letter_days)
+    async with deps.db.write() as session:
+        done["stored letters removed"] = await store.remove_older(
+            session, owner_kind=LETTER, before=letters_before
+        )
+        await session.commit()
     done["letters removed"] = await anyio.to_thread.run_sync(
         _remove_old_letters,
         deps.settings.data_dir / "letters",

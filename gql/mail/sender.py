@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import os
 import ssl
 import tempfile
@@ -15,7 +16,12 @@ from pathlib import Path
 from typing import Protocol
 
 import aiosmtplib
+from sqlalchemy import update
+from sqlmodel import col
 
+from gql.db import Database
+from gql.files import store
+from gql.files.access import Downloader, register_owner
 from gql.mail.letters import letter_slug, render_letter
 from gql.models.outbox import OutboxMessage
 from gql.settings import Settings, SmtpTls
@@ -36,10 +42,11 @@ class Sender(Protocol):
     async def send(self, message: OutboxMessage) -> None: ...
 
 
-def make_senders(settings: Settings) -> dict[str, Sender]:
-    """The sender for each channel: SMTP when a host is set, else a folder; letters as PDF."""
+def make_senders(settings: Settings, db: Database | None = None) -> dict[str, Sender]:
+    """The sender for each channel: SMTP when a host is set, else a folder; letters as PDF
+    (kept in the file store when a database is given)."""
     email: Sender = SmtpSender(settings) if settings.smtp_host else FolderSender(settings)
-    return {"EMAIL": email, "POST": PostSender(settings)}
+    return {"EMAIL": email, "POST": PostSender(settings, db)}
 
 
 def build_email(message: OutboxMessage, *, mail_from: str) -> EmailMessage:
@@ -125,17 +132,52 @@ class FolderSender:
 
 
 class PostSender:
-    """Renders each letter as a PDF into data_dir/letters (where a print partner would plug in)."""
+    """Renders each letter as a PDF and keeps it in the file store, where a print partner
+    would take it from; without a post service a copy goes to data_dir/letters for a person
+    to open (the retention job removes both after TOEGANG_RETENTION_LETTER_DAYS)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, db: Database | None = None) -> None:
         self.folder = settings.data_dir / "letters"
+        self.db = db
 
     async def send(self, message: OutboxMessage) -> None:
-        """Render and store the letter; a re-send overwrites the same file."""
+        """Render and store the letter once; a re-send writes the same copy again."""
         path = self.folder / f"{message.id or 0:08d}-{letter_slug(message)}.pdf"
         # Rendering is CPU work; keep it off the event loop.
         pdf = await asyncio.to_thread(render_letter, message)
+        if self.db is not None and message.file_id is None:
+            await self._keep(message, pdf)
         await asyncio.to_thread(write_atomically, path, pdf)
+
+    async def _keep(self, message: OutboxMessage, pdf: bytes) -> None:
+        assert self.db is not None
+        async with self.db.write() as session:
+            stored = await store.put(
+                session,
+                io.BytesIO(pdf),
+                content_type="application/pdf",
+                filename=f"brief-{message.id or 0:08d}.pdf",
+                owner_kind=LETTER,
+                now=message.created_at,
+            )
+            await session.execute(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id) == message.id, col(OutboxMessage.file_id).is_(None))
+                .values(file_id=stored.id)
+            )
+            await session.commit()
+        message.file_id = stored.id
+
+
+LETTER = "letter"
+
+
+async def _staff_only(_deps: object, downloader: Downloader, _file_id: int) -> bool:
+    """Letters carry access codes: only the back office may fetch one again."""
+    return downloader.is_staff
+
+
+register_owner(LETTER, _staff_only)
 
 
 def write_atomically(path: Path, data: bytes) -> None:

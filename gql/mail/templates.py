@@ -50,4 +50,4 @@ def render(template: str, language: str, params: dict[str, object]) -> tuple[str
     body = entry.body[lang].format(**params)
     if entry.confirms_a_change:
         body += _WAS_THIS_YOU[lang]
-    return entry.subject[lang], body + _SIGNATURE[lang]
+    return entry.subject[lang].format(**params), body + _SIGNATURE[lang]

@@ -3,22 +3,31 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from alembic import context
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 import gql.models  # noqa: F401  (registers every table)
-from gql.db import create_engine
+from gql.db import TextEnum, create_engine
 
 config = context.config
 target_metadata = SQLModel.metadata
+
+
+def _render_item(type_: str, obj: Any, autogen_context: Any) -> Any:
+    """A TextEnum is a plain string column to the database."""
+    if type_ == "type" and isinstance(obj, TextEnum):
+        return f"sa.String(length={getattr(obj.impl_instance, 'length', None)})"
+    return False
 
 
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        render_item=_render_item,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )

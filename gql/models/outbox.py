@@ -45,3 +45,5 @@ class OutboxMessage(SQLModel, table=True):
     lease_owner: str | None = Field(default=None, max_length=64)
     lease_until: datetime | None = utc_field(nullable=True, default=None)
     sent_at: datetime | None = utc_field(nullable=True, default=None)
+    # A letter's rendered PDF in the file store (kept for the retention period).
+    file_id: int | None = Field(default=None, foreign_key="stored_file.id", ondelete="SET NULL")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint
 from sqlmodel import Field, SQLModel
@@ -29,5 +29,9 @@ class Company(SQLModel, table=True):
     postal_code: str | None = Field(default=None, max_length=10)
     postal_city: str | None = Field(default=None, max_length=80)
     updated_at: datetime = utc_field()
+    # When it was entered in the register, and where its financial year ends ("MM-DD";
+    # the calendar year unless the register says otherwise): the filing calendar.
+    registered_on: date | None = None
+    financial_year_end: str = Field(default="12-31", max_length=5)
     # Made by `toegang seed-demo`: only such companies get demo accounts attached.
     created_by_demo: bool = False

@@ -46,6 +46,8 @@ from strawberry.execution import optimized_is_awaitable
 from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
 
 from gql import i18n
+from gql.schema.types.errors import top_level_graphql_error
+from gql.services.shared.errors import DomainError
 
 log = logging.getLogger("toegang.graphql")
 
@@ -234,6 +236,17 @@ def mask_unexpected(
     """Replace unexpected errors by a service-centre message with a reference in the log."""
     masked: list[GraphQLError] = []
     for error in errors:
+        original = error.original_error
+        if isinstance(original, DomainError) and original.top_level:
+            # A query resolver's UNAUTHENTICATED / FORBIDDEN / RATE_LIMITED (mutations map
+            # theirs in the DomainErrors field extension).
+            public = top_level_graphql_error(original, language)
+            masked.append(
+                GraphQLError(
+                    public.message, nodes=error.nodes, path=error.path, extensions=public.extensions
+                )
+            )
+            continue
         code = (error.extensions or {}).get("code")
         if (
             error.original_error is None

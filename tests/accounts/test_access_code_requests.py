@@ -133,7 +133,9 @@ async def viewer_with(app: Starlette, code: str, password: str = PASSWORD) -> di
 
 async def dispatch_once(app: Starlette) -> None:
     deps = app.state.deps
-    await Dispatcher(deps.db, deps.settings, deps.clock, make_senders(deps.settings)).run_once()
+    await Dispatcher(
+        deps.db, deps.settings, deps.clock, make_senders(deps.settings, deps.db)
+    ).run_once()
 
 
 @pytest.fixture

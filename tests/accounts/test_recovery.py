@@ -554,7 +554,9 @@ async def test_a_reset_link_is_never_readable_in_the_database_and_gone_once_sent
     assert "wachtwoord" not in stored
     # and once sent, the body is not kept at all (the token is only in the mail)
     deps = app.state.deps
-    await Dispatcher(deps.db, deps.settings, deps.clock, make_senders(deps.settings)).run_once()
+    await Dispatcher(
+        deps.db, deps.settings, deps.clock, make_senders(deps.settings, deps.db)
+    ).run_once()
     async with app.state.deps.db.read() as session:
         [after] = (await session.execute(text("SELECT body FROM outbox_message"))).scalars()
     assert after == ""

@@ -87,7 +87,9 @@ async def test_personal_data_is_removed_after_its_period_and_nothing_else(
     async with http_client(app) as browser:
         await log_in(browser, code, OTHER_PASSWORD)
         await gql(browser, "mutation { logOut(input: {}) { __typename } }")
-    await Dispatcher(deps.db, deps.settings, deps.clock, make_senders(deps.settings)).run_once(100)
+    await Dispatcher(
+        deps.db, deps.settings, deps.clock, make_senders(deps.settings, deps.db)
+    ).run_once(100)
     letters = list((deps.settings.data_dir / "letters").glob("*.pdf"))
     assert letters
     for letter in letters:

@@ -93,6 +93,7 @@ MUTATIONS = {
     "resetPassword": "customer",
     "requestNewAccessCode": "customer",
     "confirmNewAccessCode": "customer",
+    "fileAnnualReport": "customer",
     "staffApproveAccessCodeRequest": "staff: appends one event",
     "staffRejectAccessCodeRequest": "staff: appends one event",
     "staffRecordAddressChange": "staff: appends one event",

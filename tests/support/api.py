@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 from asgi_lifespan import LifespanManager
 from sqlalchemy import select
 from starlette.applications import Starlette
@@ -103,3 +104,26 @@ def replace_settings(settings: Settings, **changes: Any) -> Settings:
 async def process_recovery(app: Starlette) -> int:
     """Run the worker's recovery job once, as the dispatcher loop of `toegang serve` does."""
     return await recovery.process_recovery_requests(app.state.deps)
+
+
+async def gql_upload(
+    client: httpx.AsyncClient,
+    document: str,
+    variables: dict[str, Any],
+    files: dict[str, tuple[str, tuple[str, bytes, str]]],
+    *,
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
+    """A GraphQL multipart request (the upload spec): `files` maps a form key to
+    (variable path, (filename, bytes, declared type)), e.g.
+    {"0": ("variables.input.document", ("jaarrekening.pdf", pdf, "application/pdf"))}."""
+    mapping = {key: [path] for key, (path, _) in files.items()}
+    return await client.post(
+        "/graphql",
+        data={
+            "operations": orjson.dumps({"query": document, "variables": variables}).decode(),
+            "map": orjson.dumps(mapping).decode(),
+        },
+        files={key: upload for key, (_, upload) in files.items()},
+        headers={"graphql-require-preflight": "1", **(headers or {})},
+    )

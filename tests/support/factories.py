@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -61,12 +61,17 @@ async def add_company(
     name: str = "Testbedrijf B.V.",
     email: str | None = "info@testbedrijf.example",
     postal: tuple[str, str, str, str] | None = None,
+    legal_form: str = "Besloten Vennootschap",
+    registered_on: date | None = None,
+    financial_year_end: str = "12-31",
 ) -> Company:
     deps = app.state.deps
     company = Company(
         kvk_number=kvk_number,
         name=name,
-        legal_form="Besloten Vennootschap",
+        legal_form=legal_form,
+        registered_on=registered_on,
+        financial_year_end=financial_year_end,
         email=email,
         visiting_street="Kerkstraat",
         visiting_house_number="1",

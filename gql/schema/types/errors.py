@@ -153,20 +153,25 @@ def top_level_error(code: str, message: str, **extensions: Any) -> GraphQLError:
     return GraphQLError(message, extensions={"code": code, **extensions})
 
 
+def top_level_graphql_error(exc: DomainError, language: str) -> GraphQLError:
+    """UNAUTHENTICATED, FORBIDDEN or RATE_LIMITED, in the language of the request."""
+    code = type(exc).code()
+    if isinstance(exc, RateLimitedError):
+        # People read Amsterdam time; programs read the ISO moment in extensions.
+        moment = format_moment(exc.retry_after, language)
+        return top_level_error(
+            code,
+            i18n.text(exc.key, language, retry_after=moment),
+            retryAfter=exc.retry_after.isoformat(),
+        )
+    return top_level_error(code, i18n.text(exc.key, language))
+
+
 def error_result(exc: DomainError, language: str) -> Any:
     """What a mutation answers for a raised domain error: its typed error, or a top-level
     GraphQL error (UNAUTHENTICATED, FORBIDDEN, RATE_LIMITED) raised in its place."""
     if exc.top_level:
-        code = type(exc).code()
-        if isinstance(exc, RateLimitedError):
-            # People read Amsterdam time; programs read the ISO moment in extensions.
-            moment = format_moment(exc.retry_after, language)
-            raise top_level_error(
-                code,
-                i18n.text(exc.key, language, retry_after=moment),
-                retryAfter=exc.retry_after.isoformat(),
-            )
-        raise top_level_error(code, i18n.text(exc.key, language))
+        raise top_level_graphql_error(exc, language)
     error_code = ErrorCode[type(exc).code()]  # type: ignore[misc]
     if isinstance(exc, InvalidInputError):
         problems = [

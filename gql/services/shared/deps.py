@@ -41,6 +41,9 @@ class Caller:
     account_id: int | None = None
     session_id: int | None = None
     is_staff: bool = False
+    #: Signed in with a bearer token (a mobile app): links it gets must carry their own
+    #: proof (a signed download link), as it sends no cookie.
+    bearer: bool = False
 
 
 def sha256_hex(value: str) -> str:

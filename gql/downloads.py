@@ -1,0 +1,88 @@
+"""GET /files/{id}: the one route every stored document is downloaded through.
+
+The caller is the session of the request (cookie or bearer token), or the account a signed
+link was made for (`?account=&expires=&signature=`, for clients without a cookie). The file's
+owning domain decides whether that account may read it; a refused download answers exactly
+like a missing one (404). The file streams out chunk by chunk as an attachment, with
+`X-Content-Type-Options: nosniff` (the middleware) and `Cache-Control: no-store`.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+from gql.files import store
+from gql.files.access import Downloader, may_download, verify_link
+from gql.models.accounts import Usage
+from gql.services.accounts import sessions
+from gql.services.shared.deps import Deps
+
+
+class DownloadEndpoint:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+        self.cookie_name = deps.settings.session_cookie_name
+
+    async def handle(self, request: Request) -> Response:
+        raw_id = request.path_params.get("file_id", "")
+        if not raw_id.isascii() or not raw_id.isdigit() or len(raw_id) > 18:
+            return _missing()
+        file_id = int(raw_id)
+        downloader = await self._downloader(request, file_id)
+        stored = await store.info(self.deps.db, file_id) if downloader else None
+        if (
+            downloader is None
+            or stored is None
+            or not await may_download(
+                self.deps, downloader, owner_kind=stored.owner_kind, file_id=file_id
+            )
+        ):
+            return _missing()
+        return StreamingResponse(
+            store.chunks(self.deps.db, stored),
+            media_type=stored.content_type,
+            headers={
+                "content-disposition": _attachment(stored.filename),
+                "content-length": str(stored.size),
+                "cache-control": "no-store",
+            },
+        )
+
+    async def _downloader(self, request: Request, file_id: int) -> Downloader | None:
+        params = request.query_params
+        if "signature" in params:
+            account_id = verify_link(
+                self.deps.settings,
+                file_id=file_id,
+                account=params.get("account", ""),
+                expires=params.get("expires", ""),
+                signature=params.get("signature", ""),
+                now=self.deps.clock.now(),
+            )
+            return Downloader(account_id, is_staff=False) if account_id else None
+        auth = request.headers.get("authorization", "")
+        token = auth[7:].strip() if auth[:7].lower() == "bearer " else None
+        token = token or request.cookies.get(self.cookie_name)
+        if not token:
+            return None
+        info = await sessions.resolve(self.deps.db, token=token, now=self.deps.clock.now())
+        if info is None:
+            return None
+        return Downloader(info.account_id, is_staff=info.usage == Usage.STAFF)
+
+
+def _missing() -> Response:
+    return JSONResponse({"errors": [{"message": "Not found."}]}, status_code=404)
+
+
+def _attachment(filename: str) -> str:
+    """An attachment's name: ASCII for old clients, UTF-8 (RFC 6266) for the rest."""
+    ascii_name = "".join(
+        c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename
+    )
+    return (
+        f"attachment; filename=\"{ascii_name or 'document'}\"; filename*=UTF-8''{quote(filename)}"
+    )
