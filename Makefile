@@ -110,6 +110,7 @@ bench: venv
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
 	  else echo "for the HTTP figures: sudo apt-get install -y wrk"; fi; }
 	$(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/python -m bench.files
 
 clean:
 	rm -rf $(VENV) gql/static/graphiql frontend-contract/graphiql/node_modules frontend-contract/node_modules
