@@ -75,6 +75,45 @@ export type ErrorCode =
   /** XbrlMismatch: the XBRL instance names another company or year end. */
   | 'XBRL_MISMATCH';
 
+/** File (or correct) the annual accounts of your organisation. */
+export type FileAnnualReportInput = {
+  /** Your organisation's KVK number. */
+  kvkNumber: string;
+  /** The last day of the financial year the accounts are about. */
+  financialYearEnd: string;
+  /** The file, sent as a multipart request (GraphQL multipart request spec): a PDF, an XBRL instance, or a ZIP with one XBRL instance and optionally a PDF. */
+  document: File | Blob;
+};
+
+/** What was filed, as its content showed (never its name). */
+export type FilingFormat =
+  /** A PDF document. */
+  | 'PDF'
+  /** An XBRL instance. */
+  | 'XBRL'
+  /** A ZIP holding one XBRL instance and optionally a PDF. */
+  | 'ZIP';
+
+/** Whether the legal form must file annual accounts. */
+export type FilingObligation =
+  /** It must file (Book 2 BW). */
+  | 'MUST_FILE'
+  /** Its legal form does not file. */
+  | 'EXEMPT'
+  /** The register's legal form is not in our list: ask us. */
+  | 'UNKNOWN';
+
+/** Where the annual accounts of one financial year stand. */
+export type FilingYearStatus =
+  /** Filed on time. */
+  | 'FILED'
+  /** Filed after the deadline. */
+  | 'FILED_LATE'
+  /** Not filed; the deadline is ahead. */
+  | 'OPEN'
+  /** Not filed; the deadline passed. */
+  | 'OVERDUE';
+
 /** Sign in with an access code and password. */
 export type LogInInput = {
   /** The access code (case and dashes ignored). */
@@ -174,6 +213,22 @@ export type StaffRejectAccessCodeRequestInput = {
   reason: string;
 };
 
+export type AnnualReportCalendarQueryVariables = Exact<{
+  kvkNumber?: string | null | undefined;
+}>;
+
+
+export type AnnualReportCalendarQuery = { annualReportCalendar: { kvkNumber: string, companyName: string, legalForm: string, obligation: FilingObligation, registeredOn: string | null, overdueYears: number, years: Array<{ financialYearEnd: string, deadline: string, filedOn: string | null, status: FilingYearStatus }> } | null };
+
+export type AnnualReportsQueryVariables = Exact<{
+  financialYearEnd?: string | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type AnnualReportsQuery = { annualReports: { edges: Array<{ cursor: string, node: { id: string, kvkNumber: string, companyName: string, financialYearEnd: string, versions: Array<{ version: number, format: FilingFormat, size: number, sha256: string, filedAt: string, filedBy: string, downloadUrl: string, downloadExpiresAt: string | null }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
 export type ChangePasswordMutationVariables = Exact<{
   input: ChangePasswordInput;
 }>;
@@ -225,6 +280,21 @@ export type ConfirmNewAccessCodeMutation = { confirmNewAccessCode:
     | { __typename: 'InvalidInput', code: ErrorCode, message: string, field: Array<string> | null, problems: Array<{ field: Array<string>, message: string }> }
    };
 
+export type FileAnnualReportMutationVariables = Exact<{
+  input: FileAnnualReportInput;
+}>;
+
+
+export type FileAnnualReportMutation = { fileAnnualReport:
+    | { __typename: 'FileAnnualReportPayload', message: string, report: { id: string, kvkNumber: string, companyName: string, financialYearEnd: string }, version: { version: number, format: FilingFormat, size: number, sha256: string, filedAt: string, filedBy: string, downloadUrl: string, downloadExpiresAt: string | null } }
+    | { __typename: 'InvalidInput', code: ErrorCode, message: string, field: Array<string> | null, problems: Array<{ field: Array<string>, message: string }> }
+    | { __typename: 'NotFound', code: ErrorCode, message: string, field: Array<string> | null }
+    | { __typename: 'UnsupportedDocument', code: ErrorCode, message: string, field: Array<string> | null }
+    | { __typename: 'UnsafeDocument', code: ErrorCode, message: string, field: Array<string> | null }
+    | { __typename: 'InvalidXbrl', code: ErrorCode, message: string, field: Array<string> | null }
+    | { __typename: 'XbrlMismatch', expected: string, found: string, code: ErrorCode, message: string, field: Array<string> | null }
+   };
+
 export type LogInMutationVariables = Exact<{
   input: LogInInput;
 }>;
@@ -253,6 +323,7 @@ export type NodeQueryVariables = Exact<{
 
 export type NodeQuery = { node:
     | { __typename: 'AccessCodeRequest', name: string, kvkNumber: string, companyName: string, status: AccessCodeRequestStatus, expectedBy: string, id: string }
+    | { __typename: 'AnnualReport', id: string }
     | { __typename: 'Viewer', accessCode: string, usage: AccountUsage, name: string, id: string }
    | null };
 
@@ -307,6 +378,16 @@ export type StaffAccessCodeRequestsQueryVariables = Exact<{
 export type StaffAccessCodeRequestsQuery = { staff: { accessCodeRequests: { edges: Array<{ cursor: string, node: { id: string, name: string, email: string, kvkNumber: string, companyName: string, emailMatchesRegister: boolean, status: AccessCodeRequestStatus, requestedAt: string, expectedBy: string, decidedAt: string | null, deliveredBy: DeliveryChannel | null, hasMandate: boolean } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } };
 
 export type AccessCodeRequestFieldsFragment = { id: string, name: string, email: string, kvkNumber: string, companyName: string, emailMatchesRegister: boolean, status: AccessCodeRequestStatus, requestedAt: string, expectedBy: string, decidedAt: string | null, deliveredBy: DeliveryChannel | null, hasMandate: boolean };
+
+export type StaffAnnualReportsQueryVariables = Exact<{
+  kvkNumber?: string | null | undefined;
+  financialYearEnd?: string | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type StaffAnnualReportsQuery = { annualReports: { edges: Array<{ cursor: string, node: { id: string, kvkNumber: string, companyName: string, financialYearEnd: string, versions: Array<{ version: number, format: FilingFormat, size: number, sha256: string, filedAt: string, filedBy: string, filedFrom: string | null, downloadUrl: string, downloadExpiresAt: string | null }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export type StaffApproveAccessCodeRequestMutationVariables = Exact<{
   input: StaffApproveAccessCodeRequestInput;

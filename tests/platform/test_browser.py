@@ -12,14 +12,17 @@ import shutil
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Response
 
 from tests.support.browser import EXAMPLE_SPA, StaticSite, chromium, static_site
+from tests.support.documents import pdf_document
 from tests.support.live import LiveServer, free_port, live_server, run_toegang, server_env
 
 pytestmark = pytest.mark.browser
@@ -29,6 +32,10 @@ VICTIM_CODE = "DEMA-PRVT-2345"
 VICTIM_PASSWORD = "groene appels en rode peren"
 VICTIM_NAME = "Sanne de Vries"
 ATTACKER_PASSWORD = "het wachtwoord van de aanvaller 1234"
+# The business demo account: main user of Bakkerij De Zon B.V. (90000001), which must file
+# annual accounts, filed one year in the demo data and left earlier years unfiled.
+BUSINESS_CODE = "DEMA-BZNS-2345"
+BUSINESS_PASSWORD = "koffie met appeltaart om tien uur"
 
 TIMEOUT_MS = 10_000
 
@@ -372,6 +379,56 @@ def test_the_example_spa_on_another_origin_signs_in_with_the_cookie_shows_the_vi
     assert replay["data"]["viewer"] is None
     page.reload()
     page.locator("body[data-state='signed-out']").wait_for()
+    assert errors == []
+
+
+def test_the_example_spa_files_a_pdf_for_a_business_account_and_shows_filings_and_deadlines(
+    stack: Stack, context: BrowserContext, tmp_path: Path
+) -> None:
+    # given: a signed-in business account, and last year's accounts as a PDF on disk
+    year_end = date(datetime.now(ZoneInfo("Europe/Amsterdam")).year - 1, 12, 31).isoformat()
+    content = pdf_document(f"Jaarrekening Bakkerij De Zon B.V. {year_end}")
+    pdf = tmp_path / "jaarrekening.pdf"
+    pdf.write_bytes(content)
+    page = context.new_page()
+    errors = collect_errors(page)
+    page.goto(stack.spa.url(f"index.html?api={quote(stack.graphql, safe='')}"))
+    page.locator("body[data-state='signed-out']").wait_for()
+    page.fill("#access-code", BUSINESS_CODE)
+    page.fill("#password", BUSINESS_PASSWORD)
+    page.click("#sign-in-button")
+    page.locator("#annual-reports[data-state='ready']").wait_for()
+    suggested = page.input_value("#financial-year-end")
+    # when: filed through the page (FormData, multipart, the preflight header)
+    page.set_input_files("#report-file", pdf)
+    page.fill("#financial-year-end", year_end)
+    page.click("#file-report-button")
+    filed = page.locator(f"#report-list li[data-year-end='{year_end}']")
+    filed.wait_for()
+    page.locator("#annual-reports[data-state='ready']").wait_for()
+    with page.expect_download() as downloading:
+        filed.locator("a.download").click()
+    download = downloading.value
+    # then: the receipt, the filing with its link, the same bytes back
+    assert suggested == year_end  # the newest year still to file
+    assert "gedeponeerd (versie 1)" in page.inner_text("#report-result")
+    assert filed.locator("a.download").inner_text().startswith("versie 1 (PDF")
+    assert page.locator("#report-list li").count() == 2  # with the demo filing
+    assert download.suggested_filename == f"jaarrekening-90000001-{year_end}-v1.pdf"
+    assert Path(download.path()).read_bytes() == content
+    # ... and the calendar: the year filed, the unfiled years before it overdue and marked
+    assert page.get_attribute(f"#calendar-body tr[data-year-end='{year_end}']", "data-status") == (
+        "FILED"
+    )
+    overdue_rows = page.locator("#calendar-body tr.overdue")
+    overdue = overdue_rows.count()
+    assert overdue > 0
+    assert page.locator("#calendar-body tr[data-status='OVERDUE']").count() == overdue
+    assert f"{overdue} boekjaren zijn te laat" in page.inner_text("#overdue-summary")
+    assert overdue_rows.first.evaluate("row => getComputedStyle(row.cells[0]).color") == (
+        "rgb(160, 0, 0)"
+    )
+    assert page.locator("#error").is_hidden()
     assert errors == []
 
 

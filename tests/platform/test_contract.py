@@ -7,14 +7,18 @@ against a real server; trusted-documents mode must run the manifest's documents 
 from __future__ import annotations
 
 import email
+import hashlib
+import json
 import re
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
+from datetime import date, datetime
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pyotp
@@ -37,6 +41,7 @@ from gql.clock import FrozenClock
 from gql.demo import DEMO_REQUEST
 from gql.schema.root import executor, schema
 from tests.support.api import http_client, make_settings, outbox
+from tests.support.documents import pdf_document
 from tests.support.factories import code_in, token_in
 from tests.support.live import (
     LiveServer,
@@ -62,6 +67,12 @@ AD_HOC_VIEWER = "query { viewer { id } }"
 BIKES_KVK = "90000002"
 BIKES_EMAIL = "fietsen@vandijk.example"
 FOUNDATION_KVK = "90000003"
+# The business demo account, main user of Bakkerij De Zon B.V. (90000001), which already has
+# one filing in the demo data (the year before last).
+BAKERY_CODE = "DEMA-BZNS-2345"
+BAKERY_PASSWORD = "koffie met appeltaart om tien uur"
+BAKERY_EMAIL = "info@bakkerijdezon.example"
+BAKERY_KVK = "90000001"
 
 FIRST_PASSWORD = "een lange zin als wachtwoord 42"
 SECOND_PASSWORD = "nog een andere lange zin voor later"
@@ -369,6 +380,34 @@ class Scenario:
             json={"documentId": self.ids[name], "variables": variables or {}},
             headers={"accept": "application/graphql-response+json", **(headers or {})},
         )
+        return self._data(name, response)
+
+    def upload(
+        self,
+        client: httpx.Client,
+        name: str,
+        variables: dict[str, Any],
+        files: dict[str, tuple[str, tuple[str, bytes, str]]],
+        *,
+        headers: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """A multipart request (GraphQL multipart request spec) carrying the documentId:
+        `files` maps a form key to (variable path, (filename, bytes, declared type))."""
+        operations = {"documentId": self.ids[name], "variables": variables}
+        mapping = {key: [path] for key, (path, _) in files.items()}
+        response = client.post(
+            "/graphql",
+            data={"operations": json.dumps(operations), "map": json.dumps(mapping)},
+            files={key: upload for key, (_, upload) in files.items()},
+            headers={
+                "accept": "application/graphql-response+json",
+                "graphql-require-preflight": "1",
+                **(headers or {}),
+            },
+        )
+        return self._data(name, response)
+
+    def _data(self, name: str, response: httpx.Response) -> dict[str, Any]:
         assert response.status_code == 200, f"{name}: {response.text}"
         body: dict[str, Any] = response.json()
         assert "errors" not in body, f"{name}: {body}"
@@ -588,6 +627,74 @@ def test_every_operation_runs_against_a_live_server_in_a_happy_path_scenario(
         edges = trail["staff"]["auditTrail"]["edges"]
         assert len(edges) >= 3
         assert all(e["node"]["actorId"] == staff_login["viewer"]["id"] for e in edges)
+
+        # The business demo account files last year's accounts (a PDF over multipart, by
+        # documentId), lists its filings, downloads the new version and reads its calendar.
+        today = datetime.now(ZoneInfo("Europe/Amsterdam")).date()
+        year_end = date(today.year - 1, 12, 31).isoformat()
+        pdf = pdf_document(f"Jaarrekening Bakkerij De Zon B.V. {year_end}")
+        with contract_server.client() as bakery:
+            bakery_login = scenario.run(
+                bakery, "LogIn", {"input": {"accessCode": BAKERY_CODE, "password": BAKERY_PASSWORD}}
+            )["logIn"]
+            assert bakery_login["__typename"] == "LogInPayload"
+            filed = scenario.upload(
+                bakery,
+                "FileAnnualReport",
+                {
+                    "input": {
+                        "kvkNumber": BAKERY_KVK,
+                        "financialYearEnd": year_end,
+                        "document": None,
+                    }
+                },
+                {"0": ("variables.input.document", ("jaarrekening.pdf", pdf, "application/pdf"))},
+            )["fileAnnualReport"]
+            assert filed["__typename"] == "FileAnnualReportPayload", filed
+            assert (filed["report"]["financialYearEnd"], filed["version"]["version"]) == (
+                year_end,
+                1,
+            )
+            assert filed["version"]["sha256"] == hashlib.sha256(pdf).hexdigest()
+            assert filed["version"]["downloadExpiresAt"] is None  # a cookie session
+            receipt = mail.next_to(
+                BAKERY_EMAIL, "Ontvangstbevestiging jaarrekening Bakkerij De Zon B.V."
+            )
+            assert filed["version"]["sha256"] in receipt
+
+            reports = scenario.run(bakery, "AnnualReports", {"first": 10})["annualReports"]
+            listed = [e["node"] for e in reports["edges"]]
+            assert [r["financialYearEnd"] for r in listed] == [
+                year_end,
+                date(today.year - 2, 12, 31).isoformat(),
+            ]
+            [version] = listed[0]["versions"]
+            assert version["sha256"] == filed["version"]["sha256"]
+            download = bakery.get(version["downloadUrl"])
+            assert download.status_code == 200 and download.content == pdf
+            assert download.headers["content-type"] == "application/pdf"
+
+            calendar = scenario.run(bakery, "AnnualReportCalendar")["annualReportCalendar"]
+            assert (calendar["kvkNumber"], calendar["obligation"]) == (BAKERY_KVK, "MUST_FILE")
+            by_year = {y["financialYearEnd"]: y for y in calendar["years"]}
+            assert (by_year[year_end]["status"], by_year[year_end]["filedOn"]) == (
+                "FILED",
+                today.isoformat(),
+            )
+            assert calendar["overdueYears"] == sum(
+                y["status"] == "OVERDUE" for y in calendar["years"]
+            )
+
+        # Staff read the company's filings, with the network each version came from.
+        staff_reports = scenario.run(
+            staff_app, "StaffAnnualReports", {"kvkNumber": BAKERY_KVK, "first": 10}, headers=bearer
+        )["annualReports"]
+        newest = staff_reports["edges"][0]["node"]
+        assert (newest["financialYearEnd"], newest["versions"][0]["sha256"]) == (
+            year_end,
+            hashlib.sha256(pdf).hexdigest(),
+        )
+        assert newest["versions"][0]["filedFrom"] == "127.0.0.0/24"
 
     # Every document in operations/ took part: a new one needs a step above.
     assert scenario.ran == {path.stem for path in operation_files()}
