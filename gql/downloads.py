@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from sqlalchemy import select
+from sqlmodel import col
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from gql.files import store
 from gql.files.access import Downloader, may_download, verify_link
-from gql.models.accounts import Usage
+from gql.models.accounts import Account, Usage
 from gql.services.accounts import sessions
 from gql.services.shared.deps import Deps
 
@@ -62,7 +64,7 @@ class DownloadEndpoint:
                 signature=params.get("signature", ""),
                 now=self.deps.clock.now(),
             )
-            return Downloader(account_id, is_staff=False) if account_id else None
+            return await self._link_holder(account_id) if account_id else None
         auth = request.headers.get("authorization", "")
         token = auth[7:].strip() if auth[:7].lower() == "bearer " else None
         token = token or request.cookies.get(self.cookie_name)
@@ -72,6 +74,21 @@ class DownloadEndpoint:
         if info is None:
             return None
         return Downloader(info.account_id, is_staff=info.usage == Usage.STAFF)
+
+    async def _link_holder(self, account_id: int) -> Downloader | None:
+        """The account a link was made for, as it is now: staff read as staff; a code that
+        was deactivated meanwhile reads nothing."""
+        async with self.deps.db.read() as session:
+            row = (
+                await session.execute(
+                    select(col(Account.usage), col(Account.active)).where(
+                        col(Account.id) == account_id
+                    )
+                )
+            ).first()
+        if row is None or not row.active:
+            return None
+        return Downloader(account_id, is_staff=row.usage == Usage.STAFF)
 
 
 def _missing() -> Response:

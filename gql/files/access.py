@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -52,8 +52,9 @@ def signed_link(
     settings: Settings, *, file_id: int, account_id: int, now: datetime
 ) -> tuple[str, datetime]:
     """A link that works for `download_link_seconds`, for this file and account only."""
-    expires = now + timedelta(seconds=settings.download_link_seconds)
-    expires_ts = int(expires.timestamp())
+    expires_ts = int((now + timedelta(seconds=settings.download_link_seconds)).timestamp())
+    # Whole seconds, as the link carries them: downloadExpiresAt is exactly when it stops.
+    expires = datetime.fromtimestamp(expires_ts, tz=UTC)
     signature = keyring(settings.secret_key).sign(
         Purpose.DOWNLOAD_LINK, _signed_value(file_id, account_id, expires_ts)
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import httpx
@@ -26,7 +26,7 @@ from tests.support.documents import (
     zip_archive,
     zip_bomb,
 )
-from tests.support.factories import add_account, add_company, log_in
+from tests.support.factories import add_account, add_company, add_staff, log_in, totp_now
 
 FILE = """
 mutation File($input: FileAnnualReportInput!) {
@@ -47,7 +47,7 @@ REPORTS = """
 query Reports($kvkNumber: String, $year: Date) {
   annualReports(kvkNumber: $kvkNumber, financialYearEnd: $year) {
     edges { node { id kvkNumber financialYearEnd versions {
-      version format size sha256 filedBy filedFrom downloadUrl } } }
+      version format size sha256 filedBy filedFrom downloadUrl downloadExpiresAt } } }
   }
 }
 """
@@ -337,6 +337,32 @@ async def test_a_bearer_client_downloads_through_a_signed_link_that_expires_and_
     assert swapped.status_code == 404
     assert expired.status_code == 404
     for client in (app_client, plain):
+        await client.aclose()
+
+
+async def test_a_signed_link_made_for_staff_reads_as_staff_and_expires_when_it_says(
+    app: Starlette, organisation: dict[str, str]
+) -> None:
+    # given: a filing, and staff signed in from a program (bearer token)
+    owner = await signed_in(app, organisation["main"])
+    content = pdf_document("S")
+    await file(owner, content)
+    staff_app = http_client(app)
+    code, secret = await add_staff(app)
+    login = await log_in(staff_app, code, totp=totp_now(app, secret), session="TOKEN")
+    bearer = {"authorization": f"Bearer {login['token']}"}
+    # when
+    body = await gql(staff_app, REPORTS, {"kvkNumber": KVK_NUMBER}, headers=bearer)
+    [edge] = body["data"]["annualReports"]["edges"]
+    [version] = edge["node"]["versions"]
+    plain = http_client(app)
+    fetched = await plain.get(version["downloadUrl"])
+    # then: the link works without a cookie, and says exactly when it stops (whole seconds)
+    assert fetched.status_code == 200 and fetched.content == content
+    expires = datetime.fromisoformat(version["downloadExpiresAt"])
+    assert f"expires={int(expires.timestamp())}&" in version["downloadUrl"]
+    assert expires.microsecond == 0
+    for client in (owner, staff_app, plain):
         await client.aclose()
 
 

@@ -86,7 +86,7 @@ async def prepare(url: str) -> str:
 
 
 async def upload_until_killed(
-    server: LiveServer, code: str, pdfs: list[bytes], acked: set[str]
+    server: LiveServer, code: str, pdfs: list[bytes], acked: set[str], first_year: int
 ) -> int:
     async with server.async_client() as http:
         token = (await http.post("/graphql", json={"query": LOG_IN % (code, PASSWORD)})).json()[
@@ -95,7 +95,8 @@ async def upload_until_killed(
         headers = {"authorization": f"Bearer {token}", "graphql-require-preflight": "1"}
         lost = 0
 
-        years = iter(range(1000, 2000))
+        # Years of their own per round, so each round's acknowledgements are new ones.
+        years = iter(range(first_year, first_year + 300))
 
         async def keep_filing() -> None:
             nonlocal lost
@@ -133,8 +134,15 @@ async def upload_until_killed(
                 lost += 1
                 return False
 
+        before = len(acked)
         tasks = [asyncio.create_task(keep_filing()) for _ in range(4)]
-        await asyncio.sleep(random.uniform(0.3, 1.2))
+        # At least one upload acknowledged in this round (however slow the machine), then
+        # the kill at a random moment while the others are on their way.
+        for _ in range(600):
+            if len(acked) > before or all(t.done() for t in tasks):
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(random.uniform(0.0, 0.6))
         server.kill()
         await asyncio.gather(*tasks)
         return lost
@@ -157,7 +165,7 @@ async def test_a_server_killed_while_storing_uploads_leaves_no_filing_without_it
         )
         # when: uploads are on their way when the process is killed
         with live_server(env, log_path=tmp_path / f"server-{round_}.log") as server:
-            lost += await upload_until_killed(server, code, pdfs, acked)
+            lost += await upload_until_killed(server, code, pdfs, acked, 1000 + 300 * round_)
         # then, after each kill
         path = sqlite_url.removeprefix("sqlite+aiosqlite:///")
         with contextlib.closing(sqlite3.connect(path)) as db:

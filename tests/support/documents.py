@@ -12,7 +12,7 @@ import zipfile
 import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from fpdf import FPDF
 from pypdf import PdfWriter
@@ -118,6 +118,8 @@ def pdf_document(text: str = "Jaarrekening 2024", *, password: str | None = None
     """A one-page PDF (fpdf2) that says `text`; with `password`, encrypted with it
     (pypdf, AES-256) as a protected report would be."""
     pdf = FPDF()
+    # A fixed creation date: the same text makes the same bytes, whenever it is made.
+    pdf.set_creation_date(datetime(2025, 1, 1, tzinfo=UTC))
     pdf.add_page()
     pdf.set_font("helvetica", size=14)
     pdf.cell(text=text)
