@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,11 +15,12 @@ from gql.models.accounts import AccessCodeRequest, Account, Usage
 from gql.models.deployment import DatabaseMark
 from gql.models.filings import AnnualReport, AnnualReportVersion, FilingFormat
 from gql.models.register import Company
+from gql.models.service import MaintenanceWindow
 from gql.services import mandates
 from gql.services.accounts.accounts import new_account
 from gql.services.filings.filings import OWNER_KIND
 from gql.services.shared.deps import Deps
-from gql.services.shared.formatting import local_date
+from gql.services.shared.formatting import AMSTERDAM, local_date
 from gql.services.shared.workdays import business_check_expected_by
 
 # kvk, name, legal form, e-mail, visiting (street, no, postcode, city), postal or None
@@ -330,6 +331,7 @@ async def seed(deps: Deps) -> list[DemoAccount]:
             await _pending_request(deps, session, now)
         if "90000001" in ours:
             await _demo_filing(session, now)
+        await _demo_maintenance(session, now)
         await session.commit()
     return created
 
@@ -388,6 +390,29 @@ def _demo_accounts_pdf(year_end: date) -> bytes:
     pdf.set_font("Helvetica", size=10)
     pdf.multi_cell(w=0, text="Demogegevens: balans en winst-en-verliesrekening (fictief).")
     return bytes(pdf.output())
+
+
+async def _demo_maintenance(session: AsyncSession, now: datetime) -> None:
+    """Maintenance next Saturday night, so serviceStatus has a notice to show; a new one only
+    once every window has ended."""
+    if await session.scalar(
+        select(MaintenanceWindow.id).where(col(MaintenanceWindow.ends_at) > now).limit(1)
+    ):
+        return
+    today = local_date(now)
+    saturday = today + timedelta(days=(5 - today.weekday()) % 7 or 7)
+    sunday = saturday + timedelta(days=1)
+    session.add(
+        MaintenanceWindow(
+            starts_at=datetime.combine(saturday, time(22), AMSTERDAM).astimezone(UTC),
+            ends_at=datetime.combine(sunday, time(6), AMSTERDAM).astimezone(UTC),
+            notice_nl="Gepland onderhoud aan het Handelsregister: bestellen en tegoed storten "
+            "kan even niet. Inzien en inloggen werken gewoon.",
+            notice_en="Planned maintenance of the trade register: ordering and topping up are "
+            "paused for a while. Viewing and signing in keep working.",
+            created_at=now,
+        )
+    )
 
 
 # A business request waiting for the staff check, so the back office has something to do.

@@ -68,6 +68,8 @@ export type ErrorCode =
   | 'INVALID_STATE'
   /** InvalidXbrl: the XBRL instance is malformed or incomplete. */
   | 'INVALID_XBRL'
+  /** MaintenanceInProgress: ordering is paused for maintenance. */
+  | 'MAINTENANCE_IN_PROGRESS'
   /** UnsafeDocument: the file was refused as a risk to the service. */
   | 'UNSAFE_DOCUMENT'
   /** UnsupportedDocument: the file is no accepted annual report. */
@@ -193,6 +195,12 @@ export type StaffApproveAccessCodeRequestInput = {
   requestId: string | number;
 };
 
+/** Cancel a maintenance window that has not ended. */
+export type StaffCancelMaintenanceInput = {
+  /** Global id of the window. */
+  windowId: string | number;
+};
+
 /** Record a registered address change of a company. */
 export type StaffRecordAddressChangeInput = {
   /** The company's KVK number. */
@@ -211,6 +219,18 @@ export type StaffRejectAccessCodeRequestInput = {
   requestId: string | number;
   /** Why; it is e-mailed to the applicant. */
   reason: string;
+};
+
+/** Schedule a maintenance window with its notice. */
+export type StaffScheduleMaintenanceInput = {
+  /** When it starts, with its offset (2026-12-05T22:00:00+01:00). May lie in the past, for maintenance that has already begun. */
+  startsAt: string;
+  /** When it ends, with its offset: after the start, not in the past, at most 7 days after the start. */
+  endsAt: string;
+  /** The notice in Dutch, at most 500 characters (plain text). */
+  noticeNl: string;
+  /** The notice in English, at most 500 characters (plain text). */
+  noticeEn: string;
 };
 
 export type AnnualReportCalendarQueryVariables = Exact<{
@@ -249,6 +269,8 @@ type ErrorFields_InvalidToken_Fragment = { code: ErrorCode, message: string, fie
 
 type ErrorFields_InvalidXbrl_Fragment = { code: ErrorCode, message: string, field: Array<string> | null };
 
+type ErrorFields_MaintenanceInProgress_Fragment = { code: ErrorCode, message: string, field: Array<string> | null };
+
 type ErrorFields_NotFound_Fragment = { code: ErrorCode, message: string, field: Array<string> | null };
 
 type ErrorFields_UnsafeDocument_Fragment = { code: ErrorCode, message: string, field: Array<string> | null };
@@ -263,6 +285,7 @@ export type ErrorFieldsFragment =
   | ErrorFields_InvalidState_Fragment
   | ErrorFields_InvalidToken_Fragment
   | ErrorFields_InvalidXbrl_Fragment
+  | ErrorFields_MaintenanceInProgress_Fragment
   | ErrorFields_NotFound_Fragment
   | ErrorFields_UnsafeDocument_Fragment
   | ErrorFields_UnsupportedDocument_Fragment
@@ -324,6 +347,7 @@ export type NodeQueryVariables = Exact<{
 export type NodeQuery = { node:
     | { __typename: 'AccessCodeRequest', name: string, kvkNumber: string, companyName: string, status: AccessCodeRequestStatus, expectedBy: string, id: string }
     | { __typename: 'AnnualReport', id: string }
+    | { __typename: 'MaintenanceWindow', id: string }
     | { __typename: 'Viewer', accessCode: string, usage: AccountUsage, name: string, id: string }
    | null };
 
@@ -368,6 +392,11 @@ export type ResetPasswordMutation = { resetPassword:
     | { __typename: 'InvalidInput', code: ErrorCode, message: string, field: Array<string> | null, problems: Array<{ field: Array<string>, message: string }> }
    };
 
+export type ServiceStatusQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ServiceStatusQuery = { serviceStatus: { available: boolean, current: { id: string, startsAt: string, endsAt: string, notice: string } | null, upcoming: Array<{ id: string, startsAt: string, endsAt: string, notice: string }> } };
+
 export type StaffAccessCodeRequestsQueryVariables = Exact<{
   status?: AccessCodeRequestStatus | null | undefined;
   first?: number | null | undefined;
@@ -409,6 +438,17 @@ export type StaffAuditTrailQueryVariables = Exact<{
 
 export type StaffAuditTrailQuery = { staff: { auditTrail: { edges: Array<{ cursor: string, node: { actorId: string, action: string, subject: string, details: string, at: string, clientIp: string, requestId: string } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } };
 
+export type StaffCancelMaintenanceMutationVariables = Exact<{
+  input: StaffCancelMaintenanceInput;
+}>;
+
+
+export type StaffCancelMaintenanceMutation = { staffCancelMaintenance:
+    | { __typename: 'StaffCancelMaintenancePayload', window: { id: string, startsAt: string, endsAt: string, notice: string, cancelledAt: string | null } }
+    | { __typename: 'NotFound', code: ErrorCode, message: string, field: Array<string> | null }
+    | { __typename: 'InvalidState', code: ErrorCode, message: string, field: Array<string> | null }
+   };
+
 export type StaffCompanyQueryVariables = Exact<{
   kvkNumber: string;
 }>;
@@ -436,6 +476,16 @@ export type StaffRejectAccessCodeRequestMutation = { staffRejectAccessCodeReques
     | { __typename: 'StaffRejectAccessCodeRequestPayload', request: { id: string, status: AccessCodeRequestStatus, decidedAt: string | null } }
     | { __typename: 'NotFound', code: ErrorCode, message: string, field: Array<string> | null }
     | { __typename: 'InvalidState', code: ErrorCode, message: string, field: Array<string> | null }
+    | { __typename: 'InvalidInput', code: ErrorCode, message: string, field: Array<string> | null, problems: Array<{ field: Array<string>, message: string }> }
+   };
+
+export type StaffScheduleMaintenanceMutationVariables = Exact<{
+  input: StaffScheduleMaintenanceInput;
+}>;
+
+
+export type StaffScheduleMaintenanceMutation = { staffScheduleMaintenance:
+    | { __typename: 'StaffScheduleMaintenancePayload', outsideUsualHours: boolean, window: { id: string, startsAt: string, endsAt: string, notice: string, cancelledAt: string | null } }
     | { __typename: 'InvalidInput', code: ErrorCode, message: string, field: Array<string> | null, problems: Array<{ field: Array<string>, message: string }> }
    };
 

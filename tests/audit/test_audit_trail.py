@@ -97,6 +97,8 @@ MUTATIONS = {
     "staffApproveAccessCodeRequest": "staff: appends one event",
     "staffRejectAccessCodeRequest": "staff: appends one event",
     "staffRecordAddressChange": "staff: appends one event",
+    "staffScheduleMaintenance": "staff: appends one event",
+    "staffCancelMaintenance": "staff: appends one event",
 }
 
 

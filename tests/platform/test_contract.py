@@ -13,7 +13,7 @@ import re
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from pathlib import Path
@@ -40,6 +40,7 @@ from gql.cli import main
 from gql.clock import FrozenClock
 from gql.demo import DEMO_REQUEST
 from gql.schema.root import executor, schema
+from gql.services.shared.formatting import AMSTERDAM
 from tests.support.api import http_client, make_settings, outbox
 from tests.support.documents import pdf_document
 from tests.support.factories import code_in, token_in
@@ -623,6 +624,47 @@ def test_every_operation_runs_against_a_live_server_in_a_happy_path_scenario(
         assert recorded["__typename"] == "StaffRecordAddressChangePayload"
         company = scenario.run(staff_app, "StaffCompany", {"kvkNumber": BIKES_KVK}, headers=bearer)
         assert company["staff"]["company"]["visitingAddress"] == new_address
+        # Maintenance: scheduled (a Saturday night four weeks ahead), shown to anybody in
+        # Dutch and English next to the demo window, then cancelled and gone again.
+        today = datetime.now(AMSTERDAM).date()
+        saturday = today + timedelta(days=28 + (5 - today.weekday()) % 7)
+        starts = datetime(saturday.year, saturday.month, saturday.day, 22, tzinfo=AMSTERDAM)
+        scheduled = scenario.run(
+            staff_app,
+            "StaffScheduleMaintenance",
+            {
+                "input": {
+                    "startsAt": starts.isoformat(),
+                    "endsAt": (starts + timedelta(hours=8)).isoformat(),
+                    "noticeNl": "Onderhoud aan de betaalkoppeling.",
+                    "noticeEn": "Maintenance of the payment link.",
+                }
+            },
+            headers=bearer,
+        )["staffScheduleMaintenance"]
+        assert scheduled["__typename"] == "StaffScheduleMaintenancePayload", scheduled
+        assert scheduled["outsideUsualHours"] is False
+        window_id = scheduled["window"]["id"]
+        with contract_server.client() as visitor:
+            dutch = scenario.run(visitor, "ServiceStatus")["serviceStatus"]
+            english = scenario.run(visitor, "ServiceStatus", headers={"accept-language": "en"})
+        assert dutch["available"] is True and dutch["current"] is None
+        assert {w["id"]: w["notice"] for w in dutch["upcoming"]}[window_id] == (
+            "Onderhoud aan de betaalkoppeling."
+        )
+        assert {w["id"]: w["notice"] for w in english["serviceStatus"]["upcoming"]}[window_id] == (
+            "Maintenance of the payment link."
+        )
+        assert len(dutch["upcoming"]) == 2  # with the demo window
+        cancelled = scenario.run(
+            staff_app, "StaffCancelMaintenance", {"input": {"windowId": window_id}}, headers=bearer
+        )["staffCancelMaintenance"]
+        assert cancelled["__typename"] == "StaffCancelMaintenancePayload", cancelled
+        assert cancelled["window"]["cancelledAt"] is not None
+        with contract_server.client() as visitor:
+            after = scenario.run(visitor, "ServiceStatus")["serviceStatus"]
+        assert window_id not in {w["id"] for w in after["upcoming"]}
+
         trail = scenario.run(staff_app, "StaffAuditTrail", {"first": 10}, headers=bearer)
         edges = trail["staff"]["auditTrail"]["edges"]
         assert len(edges) >= 3
