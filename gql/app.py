@@ -26,6 +26,8 @@ from gql.mail.dispatcher import Dispatcher
 from gql.mail.sender import make_senders
 from gql.middleware import RequestMiddleware
 from gql.migrate import current_revision, head_revision
+from gql.psp.checkout import checkout_routes
+from gql.psp.sandbox import SandboxProvider
 from gql.schema.root import executor
 from gql.services.shared.deps import Deps
 from gql.services.shared.hashing import HashParameters, PasswordHashing
@@ -129,6 +131,10 @@ def create_app(
         Route("/healthz", healthz),
         Route("/readyz", readyz),
     ]
+    if settings.psp == "sandbox":
+        # The sandbox provider's checkout page, where payers decide its payments.
+        sandbox = SandboxProvider(db, settings, deps.clock)
+        routes.append(Mount("/sandbox", routes=checkout_routes(sandbox)))
     if GRAPHIQL_ASSETS.exists() and not settings.trusted_documents_only:
         routes.append(
             Mount("/graphiql-assets", StaticFiles(directory=GRAPHIQL_ASSETS), name="graphiql")

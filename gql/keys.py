@@ -41,6 +41,8 @@ class Purpose(StrEnum):
     TOTP_SECRET = "totp-secret"
     THROTTLE_KEY = "throttle-key"
     DOWNLOAD_LINK = "download-link"
+    #: The sandbox payment provider: its default webhook secret and checkout form tokens.
+    PSP_WEBHOOK = "psp-webhook"
 
 
 # Sealed before per-purpose keys existed: the outbox bodies and recovery lookups used one

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from email.utils import parseaddr
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
@@ -19,6 +20,8 @@ from gql.keys import parse_secret_keys
 from gql.private_files import create_once, private_dir
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+#: The payment providers TOEGANG_PSP may name (gql/psp/__init__.py makes them).
+PSP_PROVIDERS = ("sandbox",)
 
 
 class SettingsError(ValueError):
@@ -84,6 +87,14 @@ class Settings:
     execution_timeout_seconds: float = 10.0
     trusted_documents_only: bool = False
     log_level: str = "INFO"
+    #: The payment provider (gql/psp); only the built-in sandbox so far.
+    psp: str = "sandbox"
+    #: Production refuses the sandbox (payments nobody pays) unless this says otherwise.
+    psp_sandbox_in_production: bool = False
+    #: The secret the provider signs webhooks with; empty: derived from secret_key.
+    psp_webhook_secret: str = ""
+    #: How long a sandbox payment stays open for the payer.
+    psp_payment_minutes: int = 15
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -235,6 +246,7 @@ class Settings:
             execution_timeout_seconds=get_float("EXECUTION_TIMEOUT_SECONDS", 10.0),
             trusted_documents_only=get_bool("TRUSTED_DOCUMENTS_ONLY", False),
             log_level=get("LOG_LEVEL", "INFO").upper(),
+            **_psp(get, get_bool, get_int, production=mode == "production"),
         )
         if (
             settings.argon2_memory_kib < 19456
@@ -276,6 +288,40 @@ def _smtp_tls(env: Mapping[str, str], get: Callable[[str], str], *, production: 
                 "opportunistic sends in clear text when STARTTLS is not offered"
             )
     return mode
+
+
+def _psp(
+    get: Callable[[str], str],
+    get_bool: Callable[[str, bool], bool],
+    get_int: Callable[[str, int], int],
+    *,
+    production: bool,
+) -> dict[str, Any]:
+    """The payment provider's settings; production takes the sandbox only when told to."""
+    provider = get("PSP").lower() or "sandbox"
+    if provider not in PSP_PROVIDERS:
+        raise SettingsError(
+            f"TOEGANG_PSP must be one of {', '.join(PSP_PROVIDERS)}, not {provider!r}"
+        )
+    in_production = get_bool("PSP_SANDBOX_IN_PRODUCTION", False)
+    if production and provider == "sandbox" and not in_production:
+        raise SettingsError(
+            "TOEGANG_PSP=sandbox in production: its payments are decided by a button, and no "
+            "money moves. Choose a real provider, or set TOEGANG_PSP_SANDBOX_IN_PRODUCTION=1 "
+            "for a demonstration"
+        )
+    webhook_secret = get("PSP_WEBHOOK_SECRET")
+    if webhook_secret and len(webhook_secret) < 32:
+        raise SettingsError("TOEGANG_PSP_WEBHOOK_SECRET must be at least 32 characters")
+    minutes = get_int("PSP_PAYMENT_MINUTES", 15)
+    if not 1 <= minutes <= 24 * 60:
+        raise SettingsError("TOEGANG_PSP_PAYMENT_MINUTES must be between 1 and 1440")
+    return {
+        "psp": provider,
+        "psp_sandbox_in_production": in_production,
+        "psp_webhook_secret": webhook_secret,
+        "psp_payment_minutes": minutes,
+    }
 
 
 def _smtp_ca_file(raw: str) -> Path | None:

@@ -1,4 +1,5 @@
-"""The worker loop's jobs besides sending mail: recovery requests and the retention job.
+"""The worker loop's jobs besides sending mail: recovery requests, the retention job, and
+the sandbox payment provider's expiry and webhook calls.
 
 `toegang serve` runs them inside the app (TOEGANG_RUN_DISPATCHER=1), `toegang worker` on
 its own; both take this one list.
@@ -7,14 +8,17 @@ its own; both take this one list.
 from __future__ import annotations
 
 import logging
+import ssl
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import anyio.to_thread
+import httpx
 
 from gql.files import store
 from gql.mail.sender import LETTER
+from gql.psp import sandbox
 from gql.services.accounts import recovery
 from gql.services.accounts import retention as account_retention
 from gql.services.filings import deadlines
@@ -26,11 +30,30 @@ RETENTION_EVERY = timedelta(hours=1)
 
 
 def worker_jobs(deps: Deps) -> list[Callable[[], Awaitable[object]]]:
-    return [
+    jobs: list[Callable[[], Awaitable[object]]] = [
         lambda: recovery.process_recovery_requests(deps),
         Hourly(deps, "retention", run_retention),
         Hourly(deps, "filing reminders", deadlines.send_due_reminders),
     ]
+    if deps.settings.psp == "sandbox":
+        jobs += [lambda: sandbox.expire_payments(deps), SandboxWebhooks(deps)]
+    return jobs
+
+
+class SandboxWebhooks:
+    """The sandbox provider's webhook calls, over real HTTP (with verified TLS)."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+        # Made once: loading the CA bundle is the costly part of a client.
+        self.tls = ssl.create_default_context()
+
+    async def __call__(self) -> int:
+        if not await sandbox.webhooks_due(self.deps):
+            return 0
+        # A client per round with work: no connection outlives it.
+        async with httpx.AsyncClient(verify=self.tls, follow_redirects=False) as http:
+            return await sandbox.deliver_webhooks(self.deps, http)
 
 
 class Hourly:

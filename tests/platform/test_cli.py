@@ -51,6 +51,7 @@ def test_seed_demo_is_refused_in_production(env: dict[str, str], sqlite_url: str
         "TOEGANG_SECRET_KEY": "k" * 64,
         "TOEGANG_SMTP_HOST": "smtp.toegang.example",
         "TOEGANG_SMTP_TLS": "starttls",
+        "TOEGANG_PSP_SANDBOX_IN_PRODUCTION": "1",
     }
     # when
     done = subprocess.run(

@@ -20,6 +20,8 @@ PRODUCTION = {
     "SECRET_KEY": "k" * 64,
     "SMTP_HOST": "smtp.toegang.example",
     "SMTP_TLS": "starttls",
+    # The sandbox payment provider is the default, and production takes it only when told to.
+    "PSP_SANDBOX_IN_PRODUCTION": "1",
 }
 
 
