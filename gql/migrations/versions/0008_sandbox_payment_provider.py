@@ -1,7 +1,7 @@
 """sandbox payment provider
 
-Revision ID: psp01
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-30 12:07:51.427122
 
 The built-in sandbox payment provider's own tables (gql/psp/sandbox.py): its payments, which
@@ -17,8 +17,8 @@ from alembic import op
 
 import gql.db
 
-revision: str = "psp01"
-down_revision: str | None = "0006"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,6 +1,6 @@
 """maintenance windows
 
-Revision ID: service01
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-30 12:05:17.984900
 
@@ -16,7 +16,7 @@ from alembic import op
 
 import gql.db
 
-revision: str = "service01"
+revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
