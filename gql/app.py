@@ -26,6 +26,7 @@ from gql.mail.dispatcher import Dispatcher
 from gql.mail.sender import make_senders
 from gql.middleware import RequestMiddleware
 from gql.migrate import current_revision, head_revision
+from gql.payment_pages import ReturnPage, WebhookEndpoint
 from gql.psp.checkout import checkout_routes
 from gql.psp.sandbox import SandboxProvider
 from gql.schema.root import executor
@@ -128,6 +129,8 @@ def create_app(
     routes: list[Route | Mount] = [
         Route("/graphql", endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         Route("/files/{file_id}", DownloadEndpoint(deps).handle, methods=["GET"]),
+        Route("/psp/webhook", WebhookEndpoint(deps).handle, methods=["POST"]),
+        Route("/betaling/{public_id}", ReturnPage(deps).handle, methods=["GET"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
     ]

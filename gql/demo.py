@@ -14,11 +14,15 @@ from gql.files import store
 from gql.models.accounts import AccessCodeRequest, Account, Usage
 from gql.models.deployment import DatabaseMark
 from gql.models.filings import AnnualReport, AnnualReportVersion, FilingFormat
+from gql.models.ledger import Balance, EntryKind, RefundRequest
+from gql.models.payments import Payment, PaymentPurpose, PaymentState
 from gql.models.register import Company
 from gql.models.service import MaintenanceWindow
 from gql.services import mandates
 from gql.services.accounts.accounts import new_account
 from gql.services.filings.filings import OWNER_KIND
+from gql.services.ledger import balance
+from gql.services.payments.payments import new_public_id
 from gql.services.shared.deps import Deps
 from gql.services.shared.formatting import AMSTERDAM, local_date
 from gql.services.shared.workdays import business_check_expected_by
@@ -332,6 +336,7 @@ async def seed(deps: Deps) -> list[DemoAccount]:
         if "90000001" in ours:
             await _demo_filing(session, now)
         await _demo_maintenance(session, now)
+        await _demo_balance(session, now)
         await session.commit()
     return created
 
@@ -390,6 +395,56 @@ def _demo_accounts_pdf(year_end: date) -> bytes:
     pdf.set_font("Helvetica", size=10)
     pdf.multi_cell(w=0, text="Demogegevens: balans en winst-en-verliesrekening (fictief).")
     return bytes(pdf.output())
+
+
+async def _demo_balance(session: AsyncSession, now: datetime) -> None:
+    """The private demo account topped up twice by iDEAL and asked EUR 10 back (pending)."""
+    account_id = await session.scalar(
+        select(Account.id).where(Account.access_code == "DEMAPRVT2345")
+    )
+    if account_id is None or await session.get(Balance, account_id):
+        return
+    for days_ago, cents in ((20, 5000), (6, 2500)):
+        at = now - timedelta(days=days_ago)
+        public_id = new_public_id()
+        payment = Payment(
+            public_id=public_id,
+            account_id=account_id,
+            purpose=PaymentPurpose.TOP_UP,
+            amount_cents=cents,
+            method="IDEAL",
+            status=PaymentState.PAID,
+            provider_id=f"demo_{public_id}",
+            return_url="/",
+            created_at=at,
+            settled_at=at,
+            payer_iban="NL20INGB0001234567",
+            payer_name="S. de Vries",
+        )
+        session.add(payment)
+        await session.flush()
+        await balance.credit(
+            session,
+            account_id=account_id,
+            amount_cents=cents,
+            kind=EntryKind.TOP_UP,
+            now=at,
+            payment_id=payment.id,
+        )
+    refund = RefundRequest(
+        account_id=account_id,
+        amount_cents=1000,
+        iban="NL20INGB0001234567",
+        account_holder="S. de Vries",
+        reason="Te veel gestort.",
+        requested_at=now - timedelta(days=1),
+    )
+    session.add(refund)
+    await session.flush()
+    assert refund.id is not None
+    await balance.hold(
+        session, account_id=account_id, amount_cents=1000, refund_id=refund.id, now=now
+    )
 
 
 async def _demo_maintenance(session: AsyncSession, now: datetime) -> None:

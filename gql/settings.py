@@ -84,6 +84,10 @@ class Settings:
     download_link_seconds: int = 300
     # How many weeks before a filing deadline the main user is reminded (once).
     filing_reminder_weeks: int = 6
+    # Where a payment may return to besides the CORS origins: app links of mobile apps.
+    return_url_prefixes: tuple[str, ...] = ()
+    # The most one top-up may be, in cents (the least is EUR 5).
+    top_up_max_cents: int = 100_000
     execution_timeout_seconds: float = 10.0
     trusted_documents_only: bool = False
     log_level: str = "INFO"
@@ -204,6 +208,8 @@ class Settings:
                 )
             if mode == "production" and parts.scheme != "https":
                 raise SettingsError(f"TOEGANG_CORS_ORIGINS: {origin!r} must be https in production")
+        for prefix in get_list("RETURN_URL_PREFIXES"):
+            _check_return_url_prefix(prefix, production=mode == "production")
         for proxy in get_list("TRUSTED_PROXIES"):
             try:
                 ipaddress.ip_network(proxy, strict=False)
@@ -243,11 +249,15 @@ class Settings:
             max_upload_bytes=get_int("MAX_UPLOAD_BYTES", 25 * 1024 * 1024),
             download_link_seconds=get_int("DOWNLOAD_LINK_SECONDS", 300),
             filing_reminder_weeks=get_int("FILING_REMINDER_WEEKS", 6),
+            return_url_prefixes=get_list("RETURN_URL_PREFIXES"),
+            top_up_max_cents=get_int("TOP_UP_MAX_CENTS", 100_000),
             execution_timeout_seconds=get_float("EXECUTION_TIMEOUT_SECONDS", 10.0),
             trusted_documents_only=get_bool("TRUSTED_DOCUMENTS_ONLY", False),
             log_level=get("LOG_LEVEL", "INFO").upper(),
             **_psp(get, get_bool, get_int, production=mode == "production"),
         )
+        if settings.top_up_max_cents < 500:
+            raise SettingsError("TOEGANG_TOP_UP_MAX_CENTS must be at least 500 (EUR 5)")
         if (
             settings.argon2_memory_kib < 19456
             or settings.argon2_time_cost < 2
@@ -255,6 +265,23 @@ class Settings:
         ):
             raise SettingsError("argon2 parameters below OWASP's minimum (m=19 MiB, t=2, p=1)")
         return settings
+
+
+def _check_return_url_prefix(prefix: str, *, production: bool) -> None:
+    """An app link (`nl.kvk.toegang://betaling/`) or an https path (`https://app.nl/terug/`).
+
+    It must name a scheme and end with "/": a prefix `https://app.nl` would also allow
+    `https://app.nl.evil.example/`."""
+    parts = urlsplit(prefix)
+    if not parts.scheme or not prefix.endswith("/") or any(c.isspace() for c in prefix):
+        raise SettingsError(
+            f"TOEGANG_RETURN_URL_PREFIXES: {prefix!r} is no prefix like "
+            "nl.kvk.toegang://betaling/ (a scheme, ending with /)"
+        )
+    if production and parts.scheme == "http":
+        raise SettingsError(f"TOEGANG_RETURN_URL_PREFIXES: {prefix!r} must be https in production")
+    if parts.scheme in {"javascript", "data", "file", "vbscript"}:
+        raise SettingsError(f"TOEGANG_RETURN_URL_PREFIXES: {prefix!r} is not allowed")
 
 
 def _smtp_tls(env: Mapping[str, str], get: Callable[[str], str], *, production: bool) -> SmtpTls:

@@ -22,7 +22,8 @@ from gql.psp import sandbox
 from gql.services.accounts import recovery
 from gql.services.accounts import retention as account_retention
 from gql.services.filings import deadlines
-from gql.services.shared import outbox
+from gql.services.payments import payments
+from gql.services.shared import idempotency, outbox
 from gql.services.shared.deps import Deps
 
 log = logging.getLogger("toegang.retention")
@@ -34,6 +35,7 @@ def worker_jobs(deps: Deps) -> list[Callable[[], Awaitable[object]]]:
         lambda: recovery.process_recovery_requests(deps),
         Hourly(deps, "retention", run_retention),
         Hourly(deps, "filing reminders", deadlines.send_due_reminders),
+        lambda: payments.reconcile_open_payments(deps, now=deps.clock.now()),
     ]
     if deps.settings.psp == "sandbox":
         jobs += [lambda: sandbox.expire_payments(deps), SandboxWebhooks(deps)]
@@ -78,6 +80,7 @@ async def run_retention(deps: Deps, *, now: datetime) -> dict[str, int]:
     audit trail (fiscal retention of 7 years, art. 52 AWR)."""
     done = await account_retention.apply_retention(deps, now=now)
     done["sent mail removed"] = await outbox.remove_sent(deps, now=now)
+    done["idempotency keys removed"] = await idempotency.remove_expired(deps, now=now)
     letters_before = now - timedelta(days=deps.settings.retention_letter_days)
     async with deps.db.write() as session:
         done["stored letters removed"] = await store.remove_older(

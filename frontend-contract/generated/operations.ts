@@ -66,10 +66,18 @@ export type ErrorCode =
   | 'NOT_FOUND'
   /** InvalidState: the object does not allow this now. */
   | 'INVALID_STATE'
+  /** IdempotencyKeyInProgress: the first request with this key still runs. */
+  | 'IDEMPOTENCY_KEY_IN_PROGRESS'
+  /** IdempotencyKeyReused: the key belongs to another request. */
+  | 'IDEMPOTENCY_KEY_REUSED'
+  /** InsufficientBalance: the available balance is too low. */
+  | 'INSUFFICIENT_BALANCE'
   /** InvalidXbrl: the XBRL instance is malformed or incomplete. */
   | 'INVALID_XBRL'
   /** MaintenanceInProgress: ordering is paused for maintenance. */
   | 'MAINTENANCE_IN_PROGRESS'
+  /** PaymentProviderUnavailable: the payment provider could not be reached. */
+  | 'PAYMENT_PROVIDER_UNAVAILABLE'
   /** UnsafeDocument: the file was refused as a risk to the service. */
   | 'UNSAFE_DOCUMENT'
   /** UnsupportedDocument: the file is no accepted annual report. */
@@ -259,6 +267,12 @@ export type ChangePasswordMutation = { changePassword:
     | { __typename: 'InvalidInput', code: ErrorCode, message: string, field: Array<string> | null, problems: Array<{ field: Array<string>, message: string }> }
    };
 
+type ErrorFields_IdempotencyKeyInProgress_Fragment = { code: ErrorCode, message: string, field: Array<string> | null };
+
+type ErrorFields_IdempotencyKeyReused_Fragment = { code: ErrorCode, message: string, field: Array<string> | null };
+
+type ErrorFields_InsufficientBalance_Fragment = { code: ErrorCode, message: string, field: Array<string> | null };
+
 type ErrorFields_InvalidCredentials_Fragment = { code: ErrorCode, message: string, field: Array<string> | null };
 
 type ErrorFields_InvalidInput_Fragment = { code: ErrorCode, message: string, field: Array<string> | null };
@@ -273,6 +287,8 @@ type ErrorFields_MaintenanceInProgress_Fragment = { code: ErrorCode, message: st
 
 type ErrorFields_NotFound_Fragment = { code: ErrorCode, message: string, field: Array<string> | null };
 
+type ErrorFields_PaymentProviderUnavailable_Fragment = { code: ErrorCode, message: string, field: Array<string> | null };
+
 type ErrorFields_UnsafeDocument_Fragment = { code: ErrorCode, message: string, field: Array<string> | null };
 
 type ErrorFields_UnsupportedDocument_Fragment = { code: ErrorCode, message: string, field: Array<string> | null };
@@ -280,6 +296,9 @@ type ErrorFields_UnsupportedDocument_Fragment = { code: ErrorCode, message: stri
 type ErrorFields_XbrlMismatch_Fragment = { code: ErrorCode, message: string, field: Array<string> | null };
 
 export type ErrorFieldsFragment =
+  | ErrorFields_IdempotencyKeyInProgress_Fragment
+  | ErrorFields_IdempotencyKeyReused_Fragment
+  | ErrorFields_InsufficientBalance_Fragment
   | ErrorFields_InvalidCredentials_Fragment
   | ErrorFields_InvalidInput_Fragment
   | ErrorFields_InvalidState_Fragment
@@ -287,6 +306,7 @@ export type ErrorFieldsFragment =
   | ErrorFields_InvalidXbrl_Fragment
   | ErrorFields_MaintenanceInProgress_Fragment
   | ErrorFields_NotFound_Fragment
+  | ErrorFields_PaymentProviderUnavailable_Fragment
   | ErrorFields_UnsafeDocument_Fragment
   | ErrorFields_UnsupportedDocument_Fragment
   | ErrorFields_XbrlMismatch_Fragment
@@ -348,6 +368,8 @@ export type NodeQuery = { node:
     | { __typename: 'AccessCodeRequest', name: string, kvkNumber: string, companyName: string, status: AccessCodeRequestStatus, expectedBy: string, id: string }
     | { __typename: 'AnnualReport', id: string }
     | { __typename: 'MaintenanceWindow', id: string }
+    | { __typename: 'Payment', id: string }
+    | { __typename: 'RefundRequest', id: string }
     | { __typename: 'Viewer', accessCode: string, usage: AccountUsage, name: string, id: string }
    | null };
 

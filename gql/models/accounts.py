@@ -20,6 +20,13 @@ class Usage(StrEnum):
     STAFF = "STAFF"
 
 
+class PaymentMethod(StrEnum):
+    """How an account's orders are paid: from its balance, or by direct debit."""
+
+    BALANCE = "BALANCE"
+    DIRECT_DEBIT = "DIRECT_DEBIT"
+
+
 class RequestStatus(StrEnum):
     """Where a business access-code request stands."""
 
@@ -48,6 +55,7 @@ class Account(SQLModel, table=True):
     __tablename__ = "account"
     __table_args__ = (
         one_of("usage", Usage, name="usage_known"),
+        one_of("payment_method", PaymentMethod, name="payment_method_known"),
         CheckConstraint("(usage = 'BUSINESS') = (kvk_number IS NOT NULL)", name="business_has_kvk"),
         # One active business code per person (e-mail) per organisation.
         Index(
@@ -73,6 +81,10 @@ class Account(SQLModel, table=True):
     # Sealed (gql/keys.py, Purpose.TOTP_SECRET); opened only to verify a code.
     totp_secret: str | None = Field(default=None, max_length=255)
     totp_last_step: int | None = None
+    # Private accounts choose; business accounts always pay by their organisation's mandate.
+    payment_method: PaymentMethod = text_enum_field(
+        PaymentMethod, max_length=12, default=PaymentMethod.BALANCE
+    )
     active: bool = True
     created_at: datetime = utc_field()
     password_changed_at: datetime = utc_field()

@@ -25,6 +25,14 @@ class DirectDebitMandate(SQLModel, table=True):
             sqlite_where=text("active"),
             postgresql_where=text("active"),
         ),
+        # One active mandate per private account too.
+        Index(
+            "uq_mandate_active_account",
+            "account_id",
+            unique=True,
+            sqlite_where=text("active AND account_id IS NOT NULL"),
+            postgresql_where=text("active AND account_id IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

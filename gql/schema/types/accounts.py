@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -12,6 +12,10 @@ from gql.schema.types.common import Node
 from gql.schema.types.errors import result_union
 from gql.schema.types.register import Company
 from gql.services.accounts import applications, credentials, recovery, sign_in
+from gql.services.payments import methods
+
+if TYPE_CHECKING:
+    from gql.schema.types.payments import PaymentMethodInfo
 
 
 @strawberry.enum(description="Who an access code is for.")
@@ -52,6 +56,18 @@ class Viewer(Node):
     session_expires_at: datetime = strawberry.field(
         description="When this session ends if nothing happens (idle or absolute limit)."
     )
+
+    @strawberry.field(
+        description="How your orders are paid, and the mandate they are collected on; null "
+        "for staff."
+    )
+    async def payment_method(
+        self, info: strawberry.Info[Any, Any]
+    ) -> Annotated[PaymentMethodInfo, strawberry.lazy("gql.schema.types.payments")] | None:
+        from gql.schema.types.payments import payment_method_info
+
+        view = await methods.payment_method_of(info.context.deps, caller=info.context.caller)
+        return payment_method_info(view) if view else None
 
     @strawberry.field(description="The organisation in the register (business accounts).")
     async def company(self, info: strawberry.Info[Any, Any]) -> Company | None:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from gql.models.accounts import Account, Usage
+from gql.models.accounts import Account, PaymentMethod, Usage
 from gql.services.accounts import access_codes
 from gql.services.shared.deps import Deps
 from gql.services.shared.validation import normalize_email
@@ -76,6 +76,11 @@ async def new_account(
         email_normalized=normalize_email(email),
         kvk_number=kvk_number,
         is_main_user=is_main_user,
+        # An organisation pays by its direct-debit mandate; a private account starts on its
+        # balance and may switch.
+        payment_method=PaymentMethod.DIRECT_DEBIT
+        if usage == Usage.BUSINESS
+        else PaymentMethod.BALANCE,
         password_hash=password_hash,
         language=language,
         totp_secret=sealed_totp_secret,

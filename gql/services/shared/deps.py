@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from gql.clock import Clock
 from gql.db import Database
 from gql.keys import Keyring, Purpose, keyring
 from gql.services.shared.hashing import PasswordHashing
 from gql.settings import Settings
+
+if TYPE_CHECKING:
+    from gql.psp import PaymentProvider
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +22,13 @@ class Deps:
     hashing: PasswordHashing
     clock: Clock
     settings: Settings
+
+    @property
+    def psp(self) -> PaymentProvider:
+        """The payment provider of TOEGANG_PSP (the sandbox unless configured otherwise)."""
+        from gql.psp import make_provider
+
+        return make_provider(self.db, self.settings, self.clock)
 
     @property
     def keys(self) -> Keyring:

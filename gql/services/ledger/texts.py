@@ -1,0 +1,86 @@
+"""Texts and mails of the balance and its refunds (Dutch and English)."""
+
+from __future__ import annotations
+
+from gql.i18n import texts
+from gql.mail.templates import Template, register
+
+TEXTS = texts(
+    __name__,
+    {
+        "insufficient_balance": {
+            "nl": "Je beschikbare tegoed is {available}; hiervoor is {required} nodig.",
+            "en": "Your available balance is {available}; this needs {required}.",
+        },
+        "amount_positive": {
+            "nl": "Het bedrag moet groter zijn dan nul.",
+            "en": "The amount must be more than zero.",
+        },
+        "entry_top_up": {"nl": "Storting", "en": "Top-up"},
+        "entry_order": {"nl": "Bestelling", "en": "Order"},
+        "entry_refund_hold": {
+            "nl": "Apart gehouden voor terugstorting",
+            "en": "Held for a refund",
+        },
+        "entry_hold_release": {
+            "nl": "Terugstorting afgewezen: weer beschikbaar",
+            "en": "Refund rejected: available again",
+        },
+        "entry_refund_payout": {"nl": "Terugstorting", "en": "Refund"},
+        "entry_payout_returned": {
+            "nl": "Terugstorting kwam terug van de bank",
+            "en": "Refund returned by the bank",
+        },
+        "entry_correction": {"nl": "Correctie", "en": "Correction"},
+        "refund_already_decided": {
+            "nl": "Over dit verzoek is al besloten.",
+            "en": "This request has already been decided.",
+        },
+        "refund_requested": {
+            "nl": "We houden {amount} apart en beoordelen je verzoek. Je krijgt bericht per "
+            "e-mail.",
+            "en": "We set {amount} aside and review your request. You will hear from us by e-mail.",
+        },
+    },
+)
+
+MAILS = register(
+    {
+        "refund_requested": Template(
+            subject={
+                "nl": "Je hebt tegoed teruggevraagd",
+                "en": "You asked for your balance back",
+            },
+            body={
+                "nl": "Beste {name},\n\nOp {at} is gevraagd {amount} van je tegoed terug te "
+                "storten op rekening {iban_masked} ({holder}). We houden dat bedrag apart tot "
+                "we erover hebben besloten.",
+                "en": "Dear {name},\n\nOn {at} a refund of {amount} of your balance to account "
+                "{iban_masked} ({holder}) was requested. We hold that amount until we have "
+                "decided.",
+            },
+            confirms_a_change=True,
+        ),
+        "refund_approved": Template(
+            subject={"nl": "Je terugstorting is goedgekeurd", "en": "Your refund was approved"},
+            body={
+                "nl": "Beste {name},\n\nWe storten {amount} terug op rekening {iban_masked}. "
+                "Het bedrag staat binnen enkele werkdagen op je rekening.",
+                "en": "Dear {name},\n\nWe transfer {amount} to account {iban_masked}. It "
+                "reaches your account within a few working days.",
+            },
+        ),
+        "refund_rejected": Template(
+            subject={
+                "nl": "Je verzoek om terugstorting is afgewezen",
+                "en": "Your refund request was rejected",
+            },
+            body={
+                "nl": "Beste {name},\n\nWe kunnen {amount} niet terugstorten: {reason}\n\n"
+                "Het bedrag is weer beschikbaar in je tegoed.",
+                "en": "Dear {name},\n\nWe cannot refund {amount}: {reason}\n\nThe amount is "
+                "available in your balance again.",
+            },
+        ),
+    }
+)
