@@ -28,7 +28,11 @@ const output = await codegen({
   schemaAst: buildSchema(schemaText),
   documents,
   // Every custom scalar needs a mapping: a new scalar fails here rather than becoming `unknown`.
-  config: { strictScalars: true, scalars: { Date: 'string', DateTime: 'string' } },
+  // Upload: what a browser puts into FormData (a File from an <input type=file>, or a Blob).
+  config: {
+    strictScalars: true,
+    scalars: { Date: 'string', DateTime: 'string', Upload: 'File | Blob' },
+  },
   plugins: [{ typescriptOperations: {} }],
   pluginMap: { typescriptOperations },
 });
