@@ -97,6 +97,8 @@ MUTATIONS = {
     "staffApproveAccessCodeRequest": "staff: appends one event",
     "staffRejectAccessCodeRequest": "staff: appends one event",
     "staffRecordAddressChange": "staff: appends one event",
+    "staffDeactivateAccessCode": "staff: appends one event",
+    "staffMakeMainUser": "staff: appends one event",
 }
 
 
