@@ -209,6 +209,18 @@ export type StaffCancelMaintenanceInput = {
   windowId: string | number;
 };
 
+/** Deactivate an access code of an organisation. */
+export type StaffDeactivateAccessCodeInput = {
+  /** Global id of the account (OrganisationCode.id). */
+  accountId: string | number;
+};
+
+/** Name an active access code the organisation's main user. */
+export type StaffMakeMainUserInput = {
+  /** Global id of the account (OrganisationCode.id). */
+  accountId: string | number;
+};
+
 /** Record a registered address change of a company. */
 export type StaffRecordAddressChangeInput = {
   /** The company's KVK number. */
@@ -477,6 +489,37 @@ export type StaffCompanyQueryVariables = Exact<{
 
 
 export type StaffCompanyQuery = { staff: { company: { kvkNumber: string, name: string, legalForm: string, updatedAt: string, visitingAddress: { street: string, houseNumber: string, postalCode: string, city: string }, postalAddress: { street: string, houseNumber: string, postalCode: string, city: string } | null } | null } };
+
+export type StaffDeactivateAccessCodeMutationVariables = Exact<{
+  input: StaffDeactivateAccessCodeInput;
+}>;
+
+
+export type StaffDeactivateAccessCodeMutation = { staffDeactivateAccessCode:
+    | { __typename: 'StaffDeactivateAccessCodePayload', account: { id: string, name: string, email: string, accessCode: string, kvkNumber: string, isMainUser: boolean, active: boolean, createdAt: string } }
+    | { __typename: 'NotFound', code: ErrorCode, message: string, field: Array<string> | null }
+    | { __typename: 'InvalidState', code: ErrorCode, message: string, field: Array<string> | null }
+   };
+
+export type OrganisationCodeFieldsFragment = { id: string, name: string, email: string, accessCode: string, kvkNumber: string, isMainUser: boolean, active: boolean, createdAt: string };
+
+export type StaffMakeMainUserMutationVariables = Exact<{
+  input: StaffMakeMainUserInput;
+}>;
+
+
+export type StaffMakeMainUserMutation = { staffMakeMainUser:
+    | { __typename: 'StaffMakeMainUserPayload', account: { id: string, name: string, email: string, accessCode: string, kvkNumber: string, isMainUser: boolean, active: boolean, createdAt: string }, previousMainUser: { id: string, name: string, email: string, accessCode: string, kvkNumber: string, isMainUser: boolean, active: boolean, createdAt: string } | null }
+    | { __typename: 'NotFound', code: ErrorCode, message: string, field: Array<string> | null }
+    | { __typename: 'InvalidState', code: ErrorCode, message: string, field: Array<string> | null }
+   };
+
+export type StaffOrganisationCodesQueryVariables = Exact<{
+  kvkNumber: string;
+}>;
+
+
+export type StaffOrganisationCodesQuery = { staff: { organisationCodes: Array<{ id: string, name: string, email: string, accessCode: string, kvkNumber: string, isMainUser: boolean, active: boolean, createdAt: string }> } };
 
 export type StaffRecordAddressChangeMutationVariables = Exact<{
   input: StaffRecordAddressChangeInput;

@@ -66,6 +66,15 @@ class Account(SQLModel, table=True):
             sqlite_where=text("active AND usage = 'BUSINESS'"),
             postgresql_where=text("active AND usage = 'BUSINESS'"),
         ),
+        # At most one active main user per organisation, also when two staff members name
+        # one at the same moment (gql/services/accounts/organisation.py).
+        Index(
+            "uq_account_main_user",
+            "kvk_number",
+            unique=True,
+            sqlite_where=text("is_main_user AND active"),
+            postgresql_where=text("is_main_user AND active"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -26,7 +26,14 @@ from gql.schema.types import accounts as t
 from gql.schema.types.common import Connection
 from gql.schema.types.ids import key_of, to_global_id
 from gql.services import mandates
-from gql.services.accounts import access_codes, applications, credentials, recovery, sign_in
+from gql.services.accounts import (
+    access_codes,
+    applications,
+    credentials,
+    organisation,
+    recovery,
+    sign_in,
+)
 from gql.services.accounts.accounts import AccountView, get_account
 from gql.services.shared.formatting import format_date
 
@@ -220,6 +227,19 @@ def request_type(view: applications.RequestView) -> t.AccessCodeRequest:
     )
 
 
+def organisation_code_type(view: organisation.CodeView) -> t.OrganisationCode:
+    return t.OrganisationCode(
+        id=to_global_id("Viewer", view.id),
+        name=view.name,
+        email=view.email,
+        access_code=view.masked_code,
+        kvk_number=view.kvk_number,
+        is_main_user=view.is_main_user,
+        active=view.active,
+        created_at=view.created_at,
+    )
+
+
 @strawberry.type
 class StaffQuery:
     @strawberry.field(description="Business access-code requests, oldest first.")
@@ -244,6 +264,21 @@ class StaffQuery:
         )
         return connection(views, page, node=request_type, key=lambda v: v.id)
 
+    @strawberry.field(
+        description="The access codes of an organisation, active and deactivated, oldest "
+        "first; empty when it has none."
+    )
+    async def organisation_codes(
+        self,
+        info: Inf,
+        kvk_number: Annotated[
+            str, strawberry.argument(description="The organisation's KVK number, 8 digits.")
+        ],
+    ) -> list[t.OrganisationCode]:
+        require_staff(info)
+        views = await organisation.list_codes(info.context.deps, kvk_number=kvk_number)
+        return [organisation_code_type(v) for v in views]
+
 
 async def staff_approve_access_code_request(
     info: Inf, input: Annotated[t.StaffApproveAccessCodeRequestInput, INPUT]
@@ -266,6 +301,31 @@ async def staff_reject_access_code_request(
         reason=input.reason,
     )
     return t.StaffRejectAccessCodeRequestPayload(request=request_type(view))
+
+
+async def staff_deactivate_access_code(
+    info: Inf, input: Annotated[t.StaffDeactivateAccessCodeInput, INPUT]
+) -> t.StaffDeactivateAccessCodeResult:
+    view = await organisation.staff_deactivate_access_code(
+        info.context.deps,
+        caller=require_staff(info),
+        account_id=key_of(input.account_id, "Viewer"),
+    )
+    return t.StaffDeactivateAccessCodePayload(account=organisation_code_type(view))
+
+
+async def staff_make_main_user(
+    info: Inf, input: Annotated[t.StaffMakeMainUserInput, INPUT]
+) -> t.StaffMakeMainUserResult:
+    change = await organisation.staff_make_main_user(
+        info.context.deps,
+        caller=require_staff(info),
+        account_id=key_of(input.account_id, "Viewer"),
+    )
+    return t.StaffMakeMainUserPayload(
+        account=organisation_code_type(change.account),
+        previous_main_user=organisation_code_type(change.previous) if change.previous else None,
+    )
 
 
 # ---- node(id) ------------------------------------------------------------------------------
@@ -335,4 +395,15 @@ class Mutation:
     staff_reject_access_code_request: t.StaffRejectAccessCodeRequestResult = mutation(
         staff_reject_access_code_request,
         description="Staff: reject a business request; the applicant is e-mailed the reason.",
+    )
+    staff_deactivate_access_code: t.StaffDeactivateAccessCodeResult = mutation(
+        staff_deactivate_access_code,
+        description="Staff: deactivate an organisation's access code (a person who left); it "
+        "stops working at once. The main user only after another is named, unless it is the "
+        "organisation's last active code. The organisation is told.",
+    )
+    staff_make_main_user: t.StaffMakeMainUserResult = mutation(
+        staff_make_main_user,
+        description="Staff: name an active access code the organisation's main user, in place "
+        "of the previous one. The organisation is told.",
     )

@@ -104,6 +104,8 @@ MUTATIONS = {
     "staffRecordAddressChange": "staff: appends one event",
     "staffScheduleMaintenance": "staff: appends one event",
     "staffCancelMaintenance": "staff: appends one event",
+    "staffDeactivateAccessCode": "staff: appends one event",
+    "staffMakeMainUser": "staff: appends one event",
 }
 
 

@@ -608,6 +608,50 @@ def test_every_operation_runs_against_a_live_server_in_a_happy_path_scenario(
             "APPROVED",
         )
 
+        # Roles in an organisation: Lisa's demo request makes a second code of the bike shop;
+        # she becomes its main user, and the code of Kees, who left, is deactivated.
+        lisa = scenario.run(
+            staff_app,
+            "StaffApproveAccessCodeRequest",
+            {"input": {"requestId": by_email[DEMO_REQUEST["email"]]["id"]}},
+            headers=bearer,
+        )["staffApproveAccessCodeRequest"]
+        assert lisa["__typename"] == "StaffApproveAccessCodeRequestPayload"
+        shop = scenario.run(
+            staff_app, "StaffOrganisationCodes", {"kvkNumber": BIKES_KVK}, headers=bearer
+        )["staff"]["organisationCodes"]
+        assert [(c["email"], c["isMainUser"], c["active"]) for c in shop] == [
+            (BIKES_EMAIL, True, True),
+            (DEMO_REQUEST["email"], False, True),
+        ]
+        kees, lisa_code = shop
+        named = scenario.run(
+            staff_app,
+            "StaffMakeMainUser",
+            {"input": {"accountId": lisa_code["id"]}},
+            headers=bearer,
+        )["staffMakeMainUser"]
+        assert named["__typename"] == "StaffMakeMainUserPayload"
+        assert (named["account"]["isMainUser"], named["previousMainUser"]["id"]) == (
+            True,
+            kees["id"],
+        )
+        stopped = scenario.run(
+            staff_app,
+            "StaffDeactivateAccessCode",
+            {"input": {"accountId": kees["id"]}},
+            headers=bearer,
+        )["staffDeactivateAccessCode"]
+        assert stopped["__typename"] == "StaffDeactivateAccessCodePayload"
+        assert (stopped["account"]["active"], stopped["account"]["isMainUser"]) == (False, False)
+        # Both told to the organisation's registered e-mail address (Kees's own address).
+        assert kees["accessCode"] in mail.next_to(
+            BIKES_EMAIL, "Fietsenmakerij Van Dijk heeft een nieuwe hoofdgebruiker"
+        )
+        assert kees["accessCode"] in mail.next_to(
+            BIKES_EMAIL, "Een toegangscode van Fietsenmakerij Van Dijk is stopgezet"
+        )
+
         # A registered address change, read back, and the audit trail of it all.
         new_address = {
             "street": "Nieuwe Binnenweg",

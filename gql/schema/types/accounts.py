@@ -11,7 +11,7 @@ import strawberry
 from gql.schema.types.common import Node
 from gql.schema.types.errors import result_union
 from gql.schema.types.register import Company
-from gql.services.accounts import applications, credentials, recovery, sign_in
+from gql.services.accounts import applications, credentials, organisation, recovery, sign_in
 from gql.services.payments import methods
 
 if TYPE_CHECKING:
@@ -314,4 +314,74 @@ StaffRejectAccessCodeRequestResult = result_union(
     "staffRejectAccessCodeRequest",
     StaffRejectAccessCodeRequestPayload,
     applications.reject_request,
+)
+
+
+# ---- an organisation's codes -----------------------------------------------------------------
+
+
+@strawberry.type(description="An access code of an organisation, as staff see it.")
+class OrganisationCode:
+    id: strawberry.ID = strawberry.field(
+        description="Global id of the account (a Viewer id): the `accountId` of "
+        "staffDeactivateAccessCode and staffMakeMainUser."
+    )
+    name: str = strawberry.field(description="The holder's name.")
+    email: str = strawberry.field(description="The holder's e-mail address.")
+    access_code: str = strawberry.field(
+        description="The access code, masked: only its last four characters."
+    )
+    kvk_number: str = strawberry.field(description="The organisation's KVK number.")
+    is_main_user: bool = strawberry.field(
+        description="The organisation's main user: sees every order and invoice of its codes "
+        "and changes its mandate. At most one active code of an organisation is."
+    )
+    active: bool = strawberry.field(
+        description="False once deactivated: the code no longer signs in."
+    )
+    created_at: datetime = strawberry.field(description="When the code was issued.")
+
+
+@strawberry.input(description="Deactivate an access code of an organisation.")
+class StaffDeactivateAccessCodeInput:
+    account_id: strawberry.ID = strawberry.field(
+        description="Global id of the account (OrganisationCode.id)."
+    )
+
+
+@strawberry.type(
+    description="Deactivated: the code no longer signs in, its sessions ended, and the "
+    "organisation was told at its registered address."
+)
+class StaffDeactivateAccessCodePayload:
+    account: OrganisationCode = strawberry.field(description="The code, now inactive.")
+
+
+StaffDeactivateAccessCodeResult = result_union(
+    "staffDeactivateAccessCode",
+    StaffDeactivateAccessCodePayload,
+    organisation.staff_deactivate_access_code,
+)
+
+
+@strawberry.input(description="Name an active access code the organisation's main user.")
+class StaffMakeMainUserInput:
+    account_id: strawberry.ID = strawberry.field(
+        description="Global id of the account (OrganisationCode.id)."
+    )
+
+
+@strawberry.type(
+    description="The code is the organisation's main user now; the organisation was told at "
+    "its registered address."
+)
+class StaffMakeMainUserPayload:
+    account: OrganisationCode = strawberry.field(description="The new main user.")
+    previous_main_user: OrganisationCode | None = strawberry.field(
+        description="The code that was the main user until now; null when there was none."
+    )
+
+
+StaffMakeMainUserResult = result_union(
+    "staffMakeMainUser", StaffMakeMainUserPayload, organisation.staff_make_main_user
 )

@@ -103,5 +103,56 @@ TEMPLATES = register(
             },
             confirms_a_change=True,
         ),
+        # An organisation's codes (staff, organisation.py). The organisation is written to
+        # formally; "Had u dit niet verwacht?" rather than "was this you?": staff made the change.
+        "organisation_code_deactivated": Template(
+            subject={
+                "nl": "Een toegangscode van {company_name} is stopgezet",
+                "en": "An access code of {company_name} was deactivated",
+            },
+            body={
+                "nl": "Geachte heer, mevrouw,\n\nOp {at} hebben wij toegangscode {masked_code} van "
+                "{holder_name} stopgezet, een toegangscode van {company_name} (KVK-nummer "
+                "{kvk_number}). Er kan niet meer mee worden ingelogd en open sessies zijn "
+                "beëindigd.{note}\n\nHad u dit niet verwacht? Neem dan contact op met het "
+                "servicecenter.",
+                "en": "Dear Sir or Madam,\n\nOn {at} we deactivated access code {masked_code} of "
+                "{holder_name}, an access code of {company_name} (KVK number {kvk_number}). It can "
+                "no longer be used to sign in, and its open sessions were ended.{note}\n\n"
+                "Did you not expect this? Please contact the service centre.",
+            },
+        ),
+        "organisation_main_user_changed": Template(
+            subject={
+                "nl": "{company_name} heeft een nieuwe hoofdgebruiker",
+                "en": "{company_name} has a new main user",
+            },
+            body={
+                "nl": "Geachte heer, mevrouw,\n\nOp {at} is toegangscode {masked_code} van "
+                "{holder_name} de hoofdgebruiker van {company_name} (KVK-nummer {kvk_number}) "
+                "geworden.{previous} De hoofdgebruiker ziet alle bestellingen en facturen van de "
+                "organisatie en wijzigt de machtiging voor automatische incasso.\n\n"
+                "Had u dit niet verwacht? Neem dan contact op met het servicecenter.",
+                "en": "Dear Sir or Madam,\n\nOn {at} access code {masked_code} of {holder_name} "
+                "became the main user of {company_name} (KVK number {kvk_number}).{previous} The "
+                "main user sees every order and invoice of the organisation and changes its "
+                "direct-debit mandate.\n\nDid you not expect this? Please contact the service "
+                "centre.",
+            },
+        ),
+        "access_code_deactivated": Template(
+            subject={
+                "nl": "Je toegangscode is stopgezet",
+                "en": "Your access code was deactivated",
+            },
+            body={
+                "nl": "Beste {name},\n\nOp {at} hebben wij je toegangscode {masked_code} voor "
+                "{company_name} stopgezet. Je kunt er niet meer mee inloggen.\n\n"
+                "Had je dit niet verwacht? Neem dan contact op met het servicecenter.",
+                "en": "Dear {name},\n\nOn {at} we deactivated your access code {masked_code} for "
+                "{company_name}. You can no longer sign in with it.\n\n"
+                "Did you not expect this? Please contact the service centre.",
+            },
+        ),
     }
 )

@@ -25,6 +25,28 @@ TEXTS = texts(
             "nl": "Deze persoon heeft al een actieve toegangscode voor deze organisatie.",
             "en": "This person already holds an active access code for this organisation.",
         },
+        "not_a_business_code": {
+            "nl": "Dit is geen toegangscode van een organisatie (zakelijk gebruik).",
+            "en": "This is not an access code of an organisation (business use).",
+        },
+        "code_already_inactive": {
+            "nl": "Deze toegangscode is al stopgezet.",
+            "en": "This access code has already been deactivated.",
+        },
+        "code_inactive": {
+            "nl": "Deze toegangscode is stopgezet en kan geen hoofdgebruiker worden.",
+            "en": "This access code has been deactivated and cannot become the main user.",
+        },
+        "main_user_needs_successor": {
+            "nl": "Dit is de hoofdgebruiker van de organisatie. Wijs eerst een andere actieve "
+            "toegangscode aan als hoofdgebruiker.",
+            "en": "This is the organisation's main user. First name another active access code "
+            "the main user.",
+        },
+        "already_main_user": {
+            "nl": "Deze toegangscode is al de hoofdgebruiker van de organisatie.",
+            "en": "This access code already is the organisation's main user.",
+        },
         # Input problems.
         "invalid_current_password": {
             "nl": "Het huidige wachtwoord is onjuist.",
@@ -71,6 +93,21 @@ TEXTS = texts(
         # Parts of mails.
         "sent_by_post": {"nl": "per post", "en": "by post"},
         "sent_by_email": {"nl": "in een aparte e-mail", "en": "in a separate e-mail"},
+        "organisation_addressee": {
+            "nl": "T.a.v. de directie",
+            "en": "For the attention of the board",
+        },
+        "last_code_deactivated": {
+            "nl": "\n\nDit was de hoofdgebruiker en de laatste actieve toegangscode van de "
+            "organisatie. Vraag een nieuwe toegangscode aan; de eerste die wij uitgeven wordt de "
+            "hoofdgebruiker.",
+            "en": "\n\nThis was the main user and the organisation's last active access code. "
+            "Please apply for a new access code; the first one we issue becomes the main user.",
+        },
+        "previous_main_user": {
+            "nl": " Daarvoor was dat toegangscode {masked_code} van {name}.",
+            "en": " Before, it was access code {masked_code} of {name}.",
+        },
         # Answers.
         "private_code_sent": {
             "nl": "Je toegangscode is per e-mail verstuurd naar {email}.",
