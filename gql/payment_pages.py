@@ -36,6 +36,12 @@ PAGE_CSP = (
     "form-action 'none'"
 )
 
+_STATE_TEXTS = {
+    PaymentState.CANCELED: "return_state_canceled",
+    PaymentState.FAILED: "return_state_failed",
+    PaymentState.EXPIRED: "return_state_expired",
+}
+
 
 class WebhookEndpoint:
     def __init__(self, deps: Deps) -> None:
@@ -85,9 +91,8 @@ class ReturnPage:
             elif view.status == PaymentState.OPEN:
                 text, refresh = i18n.text("return_open", language, amount=amount), True
             else:
-                text = i18n.text(
-                    "return_not_paid", language, amount=amount, status=view.status.value.lower()
-                )
+                state = i18n.text(_STATE_TEXTS[view.status], language)
+                text = i18n.text("return_not_paid", language, amount=amount, status=state)
         return HTMLResponse(
             _page(language, text, self.deps.settings.cors_origins, refresh=refresh),
             status_code=status,
@@ -96,8 +101,6 @@ class ReturnPage:
 
     async def _ask_provider(self, view: payments.PaymentView) -> payments.PaymentView | None:
         now = self.deps.clock.now()
-        if now - view.created_at < ASK_AT_MOST_EVERY:
-            return view  # the payer cannot have paid yet
         try:
             await payments.ask_provider_once(
                 self.deps, payment_id=view.id, now=now, every=ASK_AT_MOST_EVERY

@@ -62,6 +62,9 @@ TEXTS = texts(
             "nl": "Je betaling van {amount} is niet gelukt ({status}). Er is niets afgeschreven.",
             "en": "Your payment of {amount} did not go through ({status}). Nothing was charged.",
         },
+        "return_state_canceled": {"nl": "geannuleerd", "en": "cancelled"},
+        "return_state_failed": {"nl": "mislukt", "en": "failed"},
+        "return_state_expired": {"nl": "verlopen", "en": "expired"},
         "return_unknown": {
             "nl": "Deze betaling kennen we niet.",
             "en": "We do not know this payment.",
