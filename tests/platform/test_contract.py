@@ -6,7 +6,6 @@ against a real server; trusted-documents mode must run the manifest's documents 
 
 from __future__ import annotations
 
-import email
 import hashlib
 import json
 import re
@@ -15,8 +14,6 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime, timedelta
-from email.message import EmailMessage
-from email.policy import default as default_policy
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -47,6 +44,7 @@ from tests.support.documents import pdf_document
 from tests.support.factories import code_in, token_in
 from tests.support.live import (
     LiveServer,
+    MailFolder,
     create_staff,
     free_port,
     live_server,
@@ -419,32 +417,6 @@ class Scenario:
         self.ran.add(name)
         data: dict[str, Any] = body["data"]
         return data
-
-
-class MailFolder:
-    """The .eml files the server writes to TOEGANG_DATA_DIR/mail when no SMTP host is set."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.seen: set[Path] = set()
-
-    def next_to(self, recipient: str, subject: str, *, timeout: float = 15.0) -> str:
-        """The body of the next mail (not returned before) to `recipient` with `subject`."""
-        deadline = time.monotonic() + timeout
-        while True:
-            for path in sorted(self.folder.glob("*.eml")) if self.folder.exists() else []:
-                if path in self.seen:
-                    continue
-                message = email.message_from_bytes(path.read_bytes(), policy=default_policy)
-                assert isinstance(message, EmailMessage)
-                if message["To"] == recipient and message["Subject"] == subject:
-                    self.seen.add(path)
-                    part = message.get_body(("plain",))
-                    assert part is not None
-                    return str(part.get_content())
-            if time.monotonic() > deadline:
-                raise AssertionError(f"no mail {subject!r} to {recipient} in {self.folder}")
-            time.sleep(0.05)
 
 
 def pay_at_the_sandbox(client: httpx.Client, payment_url: str) -> httpx.Response:
