@@ -1,5 +1,6 @@
 // Toegang example SPA: sign in with the session cookie, show `viewer`, sign out; a business
-// account also files its annual accounts (a multipart upload) and sees its filing deadlines.
+// account also files its annual accounts (a multipart upload) and sees its filing deadlines;
+// a private account sees its balance and tops it up through the payment provider.
 // Plain browser JavaScript, no build step, no inline scripts or styles (strict-CSP friendly),
 // and every server value is written with textContent (never innerHTML).
 'use strict';
@@ -46,6 +47,35 @@
   }
 }`;
 
+  const BALANCE = `query BalancePanel {
+  balance {
+    balanceCents
+    heldCents
+    availableCents
+    transactions(first: 20) {
+      edges { node { kind amountCents heldDeltaCents description createdAt } }
+    }
+  }
+}`;
+
+  const TOP_UP = `mutation TopUp($input: TopUpInput!) {
+  topUp(input: $input) {
+    __typename
+    ... on TopUpPayload { payment { id status amountCents paymentUrl } }
+    ... on InvalidInput { problems { field message } }
+    ... on MaintenanceInProgress { notice endsAt }
+    ... on Error { code message field }
+  }
+}`;
+
+  const PAYMENT = `query Payment($id: ID!) {
+  node(id: $id) {
+    __typename
+    id
+    ... on Payment { status amountCents settledAt }
+  }
+}`;
+
   const STATUS = {
     FILED: 'Gedeponeerd',
     FILED_LATE: 'Te laat gedeponeerd',
@@ -72,6 +102,15 @@
     const config = window.TOEGANG_CONFIG || {};
     return config.apiUrl || 'http://127.0.0.1:8000/graphql';
   }
+
+  // After paying, the provider sends the payer back to this page with ?topUp=<key>; the
+  // payment's id waits in sessionStorage (this tab, this origin) under the same key.
+  const RETURN_PARAM = 'topUp';
+  const PENDING_TOP_UP = 'toegang.topUp';
+  // How long the page waits for the provider's confirmation: 20 reads, half a second apart.
+  const PAYMENT_POLLS = 20;
+  const PAYMENT_POLL_MS = 500;
+  const NOT_PAID = { CANCELED: 'geannuleerd', FAILED: 'mislukt', EXPIRED: 'verlopen' };
 
   const API = apiUrl();
   const MAX_UPLOAD_BYTES = (window.TOEGANG_CONFIG || {}).maxUploadBytes || 25 * 1024 * 1024;
@@ -153,6 +192,13 @@
       $('viewer-name').textContent = '';
       $('viewer-access-code').textContent = '';
       $('viewer-usage').textContent = '';
+    }
+    const personal = Boolean(viewer) && viewer.usage === 'PRIVATE';
+    $('balance').hidden = !personal;
+    clear($('transactions-body'));
+    showPaymentResult(null, '');
+    if (personal) {
+      loadBalancePanel().catch((err) => showError(err.message));
     }
     const business = Boolean(viewer) && viewer.usage === 'BUSINESS';
     $('annual-reports').hidden = !business;
@@ -312,6 +358,187 @@
     }
   }
 
+  // -- Tegoed: the balance, its ledger and a top-up (private accounts only) -----------------
+
+  const EURO = new Intl.NumberFormat('nl-NL', { style: 'currency', currency: 'EUR' });
+  const MOMENT = new Intl.DateTimeFormat('nl-NL', {
+    dateStyle: 'medium', timeStyle: 'short', timeZone: 'Europe/Amsterdam',
+  });
+  // The key of the top-up being tried: kept while the same amount and method are retried after
+  // a failure the server may not have seen (network, provider down), so a retry never pays twice.
+  let topUpAttempt = null;
+
+  // Money is integer cents in the API; only the display divides.
+  function formatCents(cents) {
+    return EURO.format(cents / 100);
+  }
+
+  // "10", "12,5" or "12,50" (a point works too) as cents, without floating point; else null.
+  function parseEuros(text) {
+    const match = /^(\d{1,7})(?:[,.](\d{1,2}))?$/.exec(text.trim().replace(/^€\s*/, ''));
+    if (!match) {
+      return null;
+    }
+    return Number(match[1]) * 100 + Number((match[2] || '').padEnd(2, '0'));
+  }
+
+  function showPaymentResult(status, text) {
+    const el = $('payment-result');
+    el.textContent = text;
+    el.hidden = !text;
+    el.dataset.status = status || '';
+    el.classList.toggle('failed', Boolean(status) && status !== 'PAID' && status !== 'OPEN');
+  }
+
+  function renderBalance(balance) {
+    $('balance-amount').textContent = formatCents(balance.balanceCents);
+    $('balance-held').textContent = formatCents(balance.heldCents);
+    $('balance-available').textContent = formatCents(balance.availableCents);
+    const body = $('transactions-body');
+    clear(body);
+    const entries = balance.transactions.edges.map((edge) => edge.node);
+    $('transactions-empty').hidden = entries.length > 0;
+    $('transactions').hidden = entries.length === 0;
+    for (const entry of entries) {
+      const row = document.createElement('tr');
+      row.dataset.kind = entry.kind;
+      addCell(row, MOMENT.format(new Date(entry.createdAt)));
+      addCell(row, entry.description);
+      addCell(row, entry.amountCents ? formatCents(entry.amountCents) : '');
+      addCell(row, entry.heldDeltaCents ? formatCents(entry.heldDeltaCents) : '');
+      row.cells[2].className = 'amount';
+      row.cells[3].className = 'amount';
+      body.appendChild(row);
+    }
+  }
+
+  async function loadBalance() {
+    const data = await graphql(BALANCE);
+    renderBalance(data.balance);
+  }
+
+  async function loadBalancePanel() {
+    const panel = $('balance');
+    panel.dataset.state = 'loading';
+    await followReturnedPayment();
+    await loadBalance();
+    panel.dataset.state = 'ready';
+  }
+
+  function sleep(ms) {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+  }
+
+  // Back from the payment page: read the payment until the provider's confirmation is in (its
+  // webhook reaches the API within moments), then say how it went. Once per return: the
+  // parameter leaves the address bar and the stored id is forgotten.
+  async function followReturnedPayment() {
+    const address = new URL(window.location.href);
+    const key = address.searchParams.get(RETURN_PARAM);
+    if (!key) {
+      return;
+    }
+    address.searchParams.delete(RETURN_PARAM);
+    window.history.replaceState(null, '', address.href);
+    let pending = null;
+    try {
+      pending = JSON.parse(window.sessionStorage.getItem(PENDING_TOP_UP) || 'null');
+    } catch (_) {
+      pending = null;
+    }
+    window.sessionStorage.removeItem(PENDING_TOP_UP);
+    if (!pending || pending.key !== key) {
+      showPaymentResult('OPEN', 'Je tegoed hieronder stijgt zodra je betaling is bevestigd.');
+      return;
+    }
+    showPaymentResult('OPEN', 'We wachten op de bevestiging van je betaling…');
+    let payment = null;
+    for (let poll = 0; poll < PAYMENT_POLLS; poll += 1) {
+      if (poll > 0) {
+        await sleep(PAYMENT_POLL_MS);
+      }
+      payment = (await graphql(PAYMENT, { id: pending.paymentId })).node;
+      if (!payment || payment.status !== 'OPEN') {
+        break;
+      }
+    }
+    if (!payment || payment.__typename !== 'Payment') {
+      showPaymentResult('UNKNOWN', 'Deze betaling is niet gevonden.');
+    } else if (payment.status === 'PAID') {
+      showPaymentResult('PAID', 'Je storting van ' + formatCents(payment.amountCents)
+        + ' is ontvangen.');
+    } else if (payment.status === 'OPEN') {
+      showPaymentResult('OPEN', 'Je betaling van ' + formatCents(payment.amountCents)
+        + ' is nog niet bevestigd. Je tegoed stijgt zodra dat gebeurt; kijk straks nog eens.');
+    } else {
+      // An unknown status (enums may grow) is shown as it is.
+      showPaymentResult(payment.status, 'Je storting van ' + formatCents(payment.amountCents)
+        + ' is niet gelukt (' + (NOT_PAID[payment.status] || payment.status)
+        + '). Er is niets afgeschreven.');
+    }
+  }
+
+  // Where the provider sends the payer back: this very page (with its ?api=), plus the key.
+  function returnUrlFor(key) {
+    const url = new URL(window.location.href);
+    url.hash = '';
+    url.searchParams.set(RETURN_PARAM, key);
+    return url.href;
+  }
+
+  async function topUp(event) {
+    event.preventDefault();
+    showError('');
+    showPaymentResult(null, '');
+    const amountCents = parseEuros($('top-up-amount').value);
+    if (amountCents === null) {
+      showError('Vul een bedrag in euro in, bijvoorbeeld 10 of 12,50.');
+      return;
+    }
+    const method = $('top-up-method').value;
+    if (!topUpAttempt || topUpAttempt.amountCents !== amountCents
+        || topUpAttempt.method !== method) {
+      topUpAttempt = { key: window.crypto.randomUUID(), amountCents, method };
+    }
+    const key = topUpAttempt.key;
+    const button = $('top-up-button');
+    button.disabled = true;
+    try {
+      const data = await graphql(TOP_UP, {
+        input: { amountCents, method, returnUrl: returnUrlFor(key), idempotencyKey: key },
+      });
+      const result = data.topUp;
+      const retryable = result.code === 'PAYMENT_PROVIDER_UNAVAILABLE'
+        || result.code === 'IDEMPOTENCY_KEY_IN_PROGRESS';
+      if (!retryable) {
+        topUpAttempt = null;
+      }
+      if (result.__typename !== 'TopUpPayload') {
+        // InvalidInput lists every problem; every other error has a message to show.
+        const problems = (result.problems || []).map((p) => p.message);
+        showError([result.message].concat(problems).join(' '));
+        return;
+      }
+      const paymentUrl = safeUrl(result.payment.paymentUrl);
+      if (paymentUrl === null) {
+        showError('De betaalpagina is niet beschikbaar.');
+        return;
+      }
+      try {
+        window.sessionStorage.setItem(
+          PENDING_TOP_UP, JSON.stringify({ key, paymentId: result.payment.id }));
+      } catch (_) {
+        // No storage: after the return the page cannot name the payment, only the balance.
+      }
+      // Off to the provider's payment page; it sends the payer back to returnUrlFor(key).
+      window.location.assign(paymentUrl);
+    } catch (err) {
+      showError(err.message);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
   async function refresh() {
     const data = await graphql(VIEWER);
     render(data.viewer);
@@ -358,6 +585,7 @@
   $('sign-in').addEventListener('submit', signIn);
   $('sign-out-button').addEventListener('click', signOut);
   $('file-report').addEventListener('submit', fileReport);
+  $('top-up').addEventListener('submit', topUp);
   document.body.dataset.state = 'loading';
   refresh().catch((err) => {
     document.body.dataset.state = 'error';

@@ -41,6 +41,14 @@ export type ChangePasswordInput = {
   newPassword: string;
 };
 
+/** Change how orders are paid. */
+export type ChangePaymentMethodInput = {
+  /** DIRECT_DEBIT (with a mandate), or BALANCE (private accounts). */
+  method: PaymentMethod;
+  /** For DIRECT_DEBIT: the IBAN, the account holder and consent. A new IBAN is a new mandate for new orders. */
+  mandate?: MandateInput | null | undefined;
+};
+
 /** Confirm the new access code with the token from the e-mail. */
 export type ConfirmNewAccessCodeInput = {
   /** The token from the e-mail. */
@@ -152,6 +160,53 @@ export type MandateInput = {
   consent: boolean;
 };
 
+/** How a payment at the payment provider is paid. */
+export type OnlinePaymentMethod =
+  /** iDEAL, from a Dutch bank account. */
+  | 'IDEAL'
+  /** By credit card. */
+  | 'CREDIT_CARD';
+
+/** How an account's orders are paid. */
+export type PaymentMethod =
+  /** From the prepaid balance (private accounts). */
+  | 'BALANCE'
+  /** By SEPA direct debit on a signed mandate. */
+  | 'DIRECT_DEBIT';
+
+/** What a payment was for. */
+export type PaymentPurpose =
+  /** A top-up of the balance. */
+  | 'TOP_UP'
+  /** An anonymous purchase of a certified extract. */
+  | 'CERTIFIED_EXTRACT';
+
+/** Where a payment at the provider stands. */
+export type PaymentStatus =
+  /** Waiting for the payer (or the provider). */
+  | 'OPEN'
+  /** Paid and confirmed by the provider; final. */
+  | 'PAID'
+  /** The payer cancelled; final. */
+  | 'CANCELED'
+  /** The payment failed; final. */
+  | 'FAILED'
+  /** Not completed in time; final. Nothing was charged. */
+  | 'EXPIRED';
+
+/** Where a refund request stands. */
+export type RefundStatus =
+  /** The amount is held; the service decides. */
+  | 'REQUESTED'
+  /** Approved: paid out of the balance, to be transferred. */
+  | 'APPROVED'
+  /** Rejected: the held amount is available again. */
+  | 'REJECTED'
+  /** Transferred by the bank. */
+  | 'PAID_OUT'
+  /** The bank returned the transfer; credited back. */
+  | 'RETURNED';
+
 /** An application for an access code. */
 export type RequestAccessCodeInput = {
   /** BUSINESS or PRIVATE. */
@@ -182,6 +237,18 @@ export type RequestPasswordResetInput = {
   accessCode: string;
 };
 
+/** Ask unused balance back to a bank account (the return form). */
+export type RequestRefundInput = {
+  /** The amount in cents: at most the available balance. */
+  amountCents: number;
+  /** The IBAN to transfer it to. */
+  iban: string;
+  /** The name of the account holder. */
+  accountHolder: string;
+  /** Why, if you like (at most 500 characters). */
+  reason?: string;
+};
+
 /** Set a new password with the token from the reset e-mail. */
 export type ResetPasswordInput = {
   /** The token from the e-mail. */
@@ -201,6 +268,12 @@ export type SessionKind =
 export type StaffApproveAccessCodeRequestInput = {
   /** Global id of the request. */
   requestId: string | number;
+};
+
+/** Approve a refund request: the amount leaves the balance. */
+export type StaffApproveRefundInput = {
+  /** The request's id. */
+  refundRequestId: string | number;
 };
 
 /** Cancel a maintenance window that has not ended. */
@@ -241,6 +314,14 @@ export type StaffRejectAccessCodeRequestInput = {
   reason: string;
 };
 
+/** Reject a refund request: the held amount is free again. */
+export type StaffRejectRefundInput = {
+  /** The request's id. */
+  refundRequestId: string | number;
+  /** Why; the customer reads it in an e-mail. */
+  reason: string;
+};
+
 /** Schedule a maintenance window with its notice. */
 export type StaffScheduleMaintenanceInput = {
   /** When it starts, with its offset (2026-12-05T22:00:00+01:00). May lie in the past, for maintenance that has already begun. */
@@ -252,6 +333,35 @@ export type StaffScheduleMaintenanceInput = {
   /** The notice in English, at most 500 characters (plain text). */
   noticeEn: string;
 };
+
+/** Top up the balance with an online payment (private accounts). */
+export type TopUpInput = {
+  /** The amount in euro cents: at least 500 (EUR 5); a maximum applies (the error says which). */
+  amountCents: number;
+  /** IDEAL or CREDIT_CARD. */
+  method: OnlinePaymentMethod;
+  /** A new random key (a UUID) per top-up; send the same key again when retrying, and the first payment is answered instead of a second one. */
+  idempotencyKey: string;
+  /** Where the payer returns after paying: an address on an allowed origin of the app, or an app link of a mobile app. Leave it out for the service's own page that shows the outcome. */
+  returnUrl?: string | null | undefined;
+};
+
+/** What a ledger entry records. */
+export type TransactionKind =
+  /** A confirmed top-up: money in. */
+  | 'TOP_UP'
+  /** An order paid from the balance. */
+  | 'ORDER'
+  /** A refund was requested: the amount is held. */
+  | 'REFUND_HOLD'
+  /** A refund was rejected: the held amount is free again. */
+  | 'HOLD_RELEASE'
+  /** A refund was approved: the amount leaves the balance. */
+  | 'REFUND_PAYOUT'
+  /** The bank returned a refund: credited back. */
+  | 'PAYOUT_RETURNED'
+  /** A correction by the service. */
+  | 'CORRECTION';
 
 export type AnnualReportCalendarQueryVariables = Exact<{
   kvkNumber?: string | null | undefined;
@@ -268,6 +378,18 @@ export type AnnualReportsQueryVariables = Exact<{
 
 
 export type AnnualReportsQuery = { annualReports: { edges: Array<{ cursor: string, node: { id: string, kvkNumber: string, companyName: string, financialYearEnd: string, versions: Array<{ version: number, format: FilingFormat, size: number, sha256: string, filedAt: string, filedBy: string, downloadUrl: string, downloadExpiresAt: string | null }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type BalanceQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+  refundsFirst?: number | null | undefined;
+  refundsAfter?: string | null | undefined;
+}>;
+
+
+export type BalanceQuery = { balance: { balanceCents: number, heldCents: number, availableCents: number, transactions: { edges: Array<{ cursor: string, node: { kind: TransactionKind, amountCents: number, heldDeltaCents: number, description: string, createdAt: string } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } }, refundRequests: { edges: Array<{ cursor: string, node: { id: string, amountCents: number, status: RefundStatus, ibanMasked: string | null, accountHolder: string | null, reason: string | null, requestedAt: string, decidedAt: string | null, rejectionReason: string | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } };
+
+export type RefundRequestFieldsFragment = { id: string, amountCents: number, status: RefundStatus, ibanMasked: string | null, accountHolder: string | null, reason: string | null, requestedAt: string, decidedAt: string | null, rejectionReason: string | null };
 
 export type ChangePasswordMutationVariables = Exact<{
   input: ChangePasswordInput;
@@ -323,6 +445,18 @@ export type ErrorFieldsFragment =
   | ErrorFields_UnsupportedDocument_Fragment
   | ErrorFields_XbrlMismatch_Fragment
 ;
+
+export type ChangePaymentMethodMutationVariables = Exact<{
+  input: ChangePaymentMethodInput;
+}>;
+
+
+export type ChangePaymentMethodMutation = { changePaymentMethod:
+    | { __typename: 'ChangePaymentMethodPayload', paymentMethod: { method: PaymentMethod, canChange: boolean, mandate: { reference: string, ibanMasked: string, accountHolder: string, signedAt: string } | null } }
+    | { __typename: 'InvalidInput', code: ErrorCode, message: string, field: Array<string> | null, problems: Array<{ field: Array<string>, message: string }> }
+   };
+
+export type PaymentMethodFieldsFragment = { method: PaymentMethod, canChange: boolean, mandate: { reference: string, ibanMasked: string, accountHolder: string, signedAt: string } | null };
 
 export type ConfirmNewAccessCodeMutationVariables = Exact<{
   input: ConfirmNewAccessCodeInput;
@@ -385,6 +519,27 @@ export type NodeQuery = { node:
     | { __typename: 'Viewer', accessCode: string, usage: AccountUsage, name: string, id: string }
    | null };
 
+export type PaymentQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type PaymentQuery = { node:
+    | { __typename: 'AccessCodeRequest', id: string }
+    | { __typename: 'AnnualReport', id: string }
+    | { __typename: 'MaintenanceWindow', id: string }
+    | { __typename: 'Payment', id: string, purpose: PaymentPurpose, amountCents: number, method: OnlinePaymentMethod, status: PaymentStatus, paymentUrl: string | null, createdAt: string, expiresAt: string | null, settledAt: string | null }
+    | { __typename: 'RefundRequest', id: string }
+    | { __typename: 'Viewer', id: string }
+   | null };
+
+export type PaymentFieldsFragment = { id: string, purpose: PaymentPurpose, amountCents: number, method: OnlinePaymentMethod, status: PaymentStatus, paymentUrl: string | null, createdAt: string, expiresAt: string | null, settledAt: string | null };
+
+export type PaymentMethodQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type PaymentMethodQuery = { viewer: { id: string, paymentMethod: { method: PaymentMethod, canChange: boolean, mandate: { reference: string, ibanMasked: string, accountHolder: string, signedAt: string } | null } | null } | null };
+
 export type RequestAccessCodeMutationVariables = Exact<{
   input: RequestAccessCodeInput;
 }>;
@@ -413,6 +568,17 @@ export type RequestPasswordResetMutationVariables = Exact<{
 export type RequestPasswordResetMutation = { requestPasswordReset:
     | { __typename: 'RequestPasswordResetPayload', message: string }
     | { __typename: 'InvalidInput', code: ErrorCode, message: string, field: Array<string> | null, problems: Array<{ field: Array<string>, message: string }> }
+   };
+
+export type RequestRefundMutationVariables = Exact<{
+  input: RequestRefundInput;
+}>;
+
+
+export type RequestRefundMutation = { requestRefund:
+    | { __typename: 'RequestRefundPayload', message: string, refundRequest: { id: string, amountCents: number, status: RefundStatus, ibanMasked: string | null, accountHolder: string | null, reason: string | null, requestedAt: string, decidedAt: string | null, rejectionReason: string | null } }
+    | { __typename: 'InvalidInput', code: ErrorCode, message: string, field: Array<string> | null, problems: Array<{ field: Array<string>, message: string }> }
+    | { __typename: 'InsufficientBalance', availableCents: number, requiredCents: number, code: ErrorCode, message: string, field: Array<string> | null }
    };
 
 export type ResetPasswordMutationVariables = Exact<{
@@ -462,6 +628,17 @@ export type StaffApproveAccessCodeRequestMutation = { staffApproveAccessCodeRequ
     | { __typename: 'NotFound', code: ErrorCode, message: string, field: Array<string> | null }
     | { __typename: 'InvalidState', code: ErrorCode, message: string, field: Array<string> | null }
     | { __typename: 'InvalidInput', code: ErrorCode, message: string, field: Array<string> | null, problems: Array<{ field: Array<string>, message: string }> }
+   };
+
+export type StaffApproveRefundMutationVariables = Exact<{
+  input: StaffApproveRefundInput;
+}>;
+
+
+export type StaffApproveRefundMutation = { staffApproveRefund:
+    | { __typename: 'StaffApproveRefundPayload', refundRequest: { id: string, amountCents: number, status: RefundStatus, ibanMasked: string | null, accountHolder: string | null, reason: string | null, requestedAt: string, decidedAt: string | null, rejectionReason: string | null } }
+    | { __typename: 'NotFound', code: ErrorCode, message: string, field: Array<string> | null }
+    | { __typename: 'InvalidState', code: ErrorCode, message: string, field: Array<string> | null }
    };
 
 export type StaffAuditTrailQueryVariables = Exact<{
@@ -532,6 +709,15 @@ export type StaffRecordAddressChangeMutation = { staffRecordAddressChange:
     | { __typename: 'InvalidInput', code: ErrorCode, message: string, field: Array<string> | null, problems: Array<{ field: Array<string>, message: string }> }
    };
 
+export type StaffRefundRequestsQueryVariables = Exact<{
+  status?: RefundStatus | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type StaffRefundRequestsQuery = { staff: { refundRequests: { edges: Array<{ cursor: string, node: { iban: string | null, ibanFundedBalance: boolean | null, requestedBy: string | null, id: string, amountCents: number, status: RefundStatus, ibanMasked: string | null, accountHolder: string | null, reason: string | null, requestedAt: string, decidedAt: string | null, rejectionReason: string | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } };
+
 export type StaffRejectAccessCodeRequestMutationVariables = Exact<{
   input: StaffRejectAccessCodeRequestInput;
 }>;
@@ -539,6 +725,18 @@ export type StaffRejectAccessCodeRequestMutationVariables = Exact<{
 
 export type StaffRejectAccessCodeRequestMutation = { staffRejectAccessCodeRequest:
     | { __typename: 'StaffRejectAccessCodeRequestPayload', request: { id: string, status: AccessCodeRequestStatus, decidedAt: string | null } }
+    | { __typename: 'NotFound', code: ErrorCode, message: string, field: Array<string> | null }
+    | { __typename: 'InvalidState', code: ErrorCode, message: string, field: Array<string> | null }
+    | { __typename: 'InvalidInput', code: ErrorCode, message: string, field: Array<string> | null, problems: Array<{ field: Array<string>, message: string }> }
+   };
+
+export type StaffRejectRefundMutationVariables = Exact<{
+  input: StaffRejectRefundInput;
+}>;
+
+
+export type StaffRejectRefundMutation = { staffRejectRefund:
+    | { __typename: 'StaffRejectRefundPayload', refundRequest: { id: string, amountCents: number, status: RefundStatus, ibanMasked: string | null, accountHolder: string | null, reason: string | null, requestedAt: string, decidedAt: string | null, rejectionReason: string | null } }
     | { __typename: 'NotFound', code: ErrorCode, message: string, field: Array<string> | null }
     | { __typename: 'InvalidState', code: ErrorCode, message: string, field: Array<string> | null }
     | { __typename: 'InvalidInput', code: ErrorCode, message: string, field: Array<string> | null, problems: Array<{ field: Array<string>, message: string }> }
@@ -552,6 +750,21 @@ export type StaffScheduleMaintenanceMutationVariables = Exact<{
 export type StaffScheduleMaintenanceMutation = { staffScheduleMaintenance:
     | { __typename: 'StaffScheduleMaintenancePayload', outsideUsualHours: boolean, window: { id: string, startsAt: string, endsAt: string, notice: string, cancelledAt: string | null } }
     | { __typename: 'InvalidInput', code: ErrorCode, message: string, field: Array<string> | null, problems: Array<{ field: Array<string>, message: string }> }
+   };
+
+export type TopUpMutationVariables = Exact<{
+  input: TopUpInput;
+}>;
+
+
+export type TopUpMutation = { topUp:
+    | { __typename: 'TopUpPayload', message: string, payment: { id: string, purpose: PaymentPurpose, amountCents: number, method: OnlinePaymentMethod, status: PaymentStatus, paymentUrl: string | null, createdAt: string, expiresAt: string | null, settledAt: string | null } }
+    | { __typename: 'InvalidInput', code: ErrorCode, message: string, field: Array<string> | null, problems: Array<{ field: Array<string>, message: string }> }
+    | { __typename: 'InvalidState', code: ErrorCode, message: string, field: Array<string> | null }
+    | { __typename: 'MaintenanceInProgress', notice: string, endsAt: string, code: ErrorCode, message: string, field: Array<string> | null }
+    | { __typename: 'IdempotencyKeyReused', code: ErrorCode, message: string, field: Array<string> | null }
+    | { __typename: 'IdempotencyKeyInProgress', code: ErrorCode, message: string, field: Array<string> | null }
+    | { __typename: 'PaymentProviderUnavailable', code: ErrorCode, message: string, field: Array<string> | null }
    };
 
 export type ViewerQueryVariables = Exact<{ [key: string]: never; }>;

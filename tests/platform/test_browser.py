@@ -1,5 +1,6 @@
 """In a real headless Chromium against a real `toegang serve`: GraphiQL, the example SPA on a
-second origin, and a page on another site that tries to read and change the victim's data.
+second origin (also paying a top-up on the sandbox's checkout page), and a page on another
+site that tries to read and change the victim's data.
 
 One server, one SPA site and one browser serve the whole module; every test gets a fresh
 browser context (its own cookie jar).
@@ -23,7 +24,15 @@ from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, R
 
 from tests.support.browser import EXAMPLE_SPA, StaticSite, chromium, static_site
 from tests.support.documents import pdf_document
-from tests.support.live import LiveServer, free_port, live_server, run_toegang, server_env
+from tests.support.factories import code_in
+from tests.support.live import (
+    LiveServer,
+    MailFolder,
+    free_port,
+    live_server,
+    run_toegang,
+    server_env,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -50,6 +59,12 @@ mutation LogIn($input: LogInInput!) {
 """
 
 VIEWER = "query Viewer { viewer { name accessCode } }"
+
+REQUEST_ACCESS_CODE = """
+mutation RequestAccessCode($input: RequestAccessCodeInput!) {
+  requestAccessCode(input: $input) { __typename }
+}
+"""
 
 # In GraphiQL every document carries the default document's operation name: GraphiQL sends
 # the operation name it last parsed from the editor, so a new name could arrive a moment late.
@@ -182,6 +197,7 @@ class Stack:
     server: LiveServer
     spa: StaticSite
     database: Path
+    mail: MailFolder
 
     @property
     def graphql(self) -> str:
@@ -215,7 +231,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> It
         )
         run_toegang(["seed-demo"], env)
         with live_server(env, log_path=root / "server.log") as server:
-            yield Stack(server=server, spa=spa, database=database)
+            yield Stack(
+                server=server, spa=spa, database=database, mail=MailFolder(root / "data" / "mail")
+            )
 
 
 @pytest.fixture(scope="module")
@@ -511,3 +529,68 @@ def test_a_page_from_elsewhere_can_neither_read_the_victims_data_nor_change_anyt
     assert api_post(context, stack, VIEWER)["data"]["viewer"]["name"] == VICTIM_NAME
     assert sign_in_with_password(stack, ATTACKER_PASSWORD) == "InvalidCredentials"
     assert sign_in_with_password(stack, VICTIM_PASSWORD) == "LogInPayload"
+
+
+def new_private_account(stack: Stack, email: str, password: str) -> str:
+    """A private access code of its own (empty balance), requested over HTTP and read from
+    its mail; the code."""
+    variables = {
+        "input": {"usage": "PRIVATE", "name": "Pim Jansen", "email": email, "password": password}
+    }
+    with stack.server.client() as http:
+        body = http.post(
+            "/graphql", json={"query": REQUEST_ACCESS_CODE, "variables": variables}
+        ).json()
+    assert body["data"]["requestAccessCode"]["__typename"] == "RequestAccessCodePayload", body
+    return code_in(stack.mail.next_to(email, "Je toegangscode voor het Handelsregister"))
+
+
+def shown(page: Page, selector: str) -> str:
+    """The text of `selector`, with the no-break space of nl money formatting as a space."""
+    return page.inner_text(selector).replace("\xa0", " ")
+
+
+def test_the_example_spa_tops_up_a_private_balance_through_the_checkout_page_and_shows_it(
+    stack: Stack, context: BrowserContext
+) -> None:
+    # given: a new private account, signed in to the SPA, with an empty balance
+    password = "een lange zin als wachtwoord voor mijn tegoed"
+    code = new_private_account(stack, "pim.jansen@example.nl", password)
+    page = context.new_page()
+    errors = collect_errors(page)
+    spa_url = stack.spa.url(f"index.html?api={quote(stack.graphql, safe='')}")
+    page.goto(spa_url)
+    page.locator("body[data-state='signed-out']").wait_for()
+    page.fill("#access-code", code)
+    page.fill("#password", password)
+    page.click("#sign-in-button")
+    page.locator("#balance[data-state='ready']").wait_for()
+    before = shown(page, "#balance-amount")
+    # when: EUR 10 by iDEAL, paid on the sandbox's checkout page
+    page.fill("#top-up-amount", "10")
+    page.click("#top-up-button")
+    page.wait_for_url(f"{stack.origin}/sandbox/checkout/*")
+    page.fill("#iban", "NL91 ABNA 0417 1643 00")
+    page.fill("#name", "P. Jansen")
+    page.click("button[value=pay]")
+    page.wait_for_url(f"{stack.spa.origin()}/index.html?*")
+    page.locator("#payment-result[data-status='PAID']").wait_for(timeout=15_000)
+    page.locator("#balance[data-state='ready']").wait_for()
+    # then: the outcome and the new balance, in euros the Dutch way
+    assert before == "€ 0,00"
+    assert shown(page, "#payment-result") == "Je storting van € 10,00 is ontvangen."
+    assert shown(page, "#balance-amount") == "€ 10,00"
+    assert shown(page, "#balance-held") == "€ 0,00"
+    assert shown(page, "#balance-available") == "€ 10,00"
+    rows = page.locator("#transactions-body tr")
+    assert rows.count() == 1
+    assert rows.first.get_attribute("data-kind") == "TOP_UP"
+    assert shown(page, "#transactions-body tr td:nth-child(3)") == "€ 10,00"
+    # ... back on the address it left from, without the return marker (a reload shows no
+    # outcome again), and the balance is the API's own
+    assert page.url == spa_url
+    assert api_post(context, stack, "query { balance { balanceCents } }")["data"] == {
+        "balance": {"balanceCents": 1000}
+    }
+    assert page.locator("#error").is_hidden()
+    assert errors == []

@@ -6,16 +6,14 @@ against a real server; trusted-documents mode must run the manifest's documents 
 
 from __future__ import annotations
 
-import email
 import hashlib
 import json
 import re
 import subprocess
 import time
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime, timedelta
-from email.message import EmailMessage
-from email.policy import default as default_policy
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -46,6 +44,7 @@ from tests.support.documents import pdf_document
 from tests.support.factories import code_in, token_in
 from tests.support.live import (
     LiveServer,
+    MailFolder,
     create_staff,
     free_port,
     live_server,
@@ -79,6 +78,9 @@ FIRST_PASSWORD = "een lange zin als wachtwoord 42"
 SECOND_PASSWORD = "nog een andere lange zin voor later"
 THIRD_PASSWORD = "de derde zin die ik als wachtwoord kies"
 STAFF_PASSWORD = "een lange zin voor het back office"
+# A valid Dutch IBAN (the standard example): pays the top-up, gets the refund, signs a mandate.
+IBAN = "NL91ABNA0417164300"
+CHECKOUT_TOKEN = re.compile(r'name="token" value="([0-9a-f]{64})"')
 
 
 def operation_files() -> list[Path]:
@@ -417,30 +419,28 @@ class Scenario:
         return data
 
 
-class MailFolder:
-    """The .eml files the server writes to TOEGANG_DATA_DIR/mail when no SMTP host is set."""
+def pay_at_the_sandbox(client: httpx.Client, payment_url: str) -> httpx.Response:
+    """Open the sandbox's checkout page and press Pay with a payer's IBAN, as a payer does."""
+    page = client.get(payment_url)
+    assert page.status_code == 200, page.text
+    token = CHECKOUT_TOKEN.search(page.text)
+    assert token is not None, page.text
+    return client.post(
+        payment_url,
+        data={"token": token.group(1), "decision": "pay", "iban": IBAN, "name": "A. de Vries"},
+    )
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.seen: set[Path] = set()
 
-    def next_to(self, recipient: str, subject: str, *, timeout: float = 15.0) -> str:
-        """The body of the next mail (not returned before) to `recipient` with `subject`."""
-        deadline = time.monotonic() + timeout
-        while True:
-            for path in sorted(self.folder.glob("*.eml")) if self.folder.exists() else []:
-                if path in self.seen:
-                    continue
-                message = email.message_from_bytes(path.read_bytes(), policy=default_policy)
-                assert isinstance(message, EmailMessage)
-                if message["To"] == recipient and message["Subject"] == subject:
-                    self.seen.add(path)
-                    part = message.get_body(("plain",))
-                    assert part is not None
-                    return str(part.get_content())
-            if time.monotonic() > deadline:
-                raise AssertionError(f"no mail {subject!r} to {recipient} in {self.folder}")
-            time.sleep(0.05)
+def wait_until_settled(
+    scenario: Scenario, client: httpx.Client, payment_id: str, *, timeout: float = 10.0
+) -> dict[str, Any]:
+    """The payment once it left OPEN: the worker delivers the provider's webhook."""
+    deadline = time.monotonic() + timeout
+    while True:
+        node: dict[str, Any] = scenario.run(client, "Payment", {"id": payment_id})["node"]
+        if node["status"] != "OPEN" or time.monotonic() > deadline:
+            return node
+        time.sleep(0.05)
 
 
 @pytest.fixture
@@ -781,6 +781,90 @@ def test_every_operation_runs_against_a_live_server_in_a_happy_path_scenario(
             hashlib.sha256(pdf).hexdigest(),
         )
         assert newest["versions"][0]["filedFrom"] == "127.0.0.0/24"
+
+        # Anna's balance: topped up with iDEAL on the sandbox's checkout page (the worker
+        # delivers its webhook), half asked back twice; staff approve one and reject the other.
+        method = scenario.run(spa, "PaymentMethod")["viewer"]["paymentMethod"]
+        assert (method["method"], method["canChange"], method["mandate"]) == ("BALANCE", True, None)
+        top_up = {"amountCents": 2000, "method": "IDEAL", "idempotencyKey": str(uuid.uuid4())}
+        started = scenario.run(spa, "TopUp", {"input": top_up})["topUp"]
+        assert started["__typename"] == "TopUpPayload", started
+        payment = started["payment"]
+        assert (payment["status"], payment["amountCents"]) == ("OPEN", 2000)
+        again = scenario.run(spa, "TopUp", {"input": top_up})["topUp"]
+        assert again["payment"]["id"] == payment["id"]  # the same key: the same payment
+        paid = pay_at_the_sandbox(spa, payment["paymentUrl"])
+        assert paid.status_code == 303 and "/betaling/" in paid.headers["location"]
+        settled = wait_until_settled(scenario, spa, payment["id"])
+        assert (settled["__typename"], settled["status"]) == ("Payment", "PAID")
+        assert "20,00" in mail.next_to(email_address, "Je tegoed is aangevuld")
+        topped_up = scenario.run(spa, "Balance", {"first": 10})["balance"]
+        assert (topped_up["balanceCents"], topped_up["availableCents"]) == (2000, 2000)
+        [entry] = [e["node"] for e in topped_up["transactions"]["edges"]]
+        assert (entry["kind"], entry["amountCents"]) == ("TOP_UP", 2000)
+        refund_ids = []
+        for cents in (1000, 500):
+            refund = {"amountCents": cents, "iban": IBAN, "accountHolder": "Anna de Vries"}
+            asked = scenario.run(spa, "RequestRefund", {"input": refund})["requestRefund"]
+            assert asked["__typename"] == "RequestRefundPayload", asked
+            assert asked["refundRequest"]["status"] == "REQUESTED"
+            refund_ids.append(asked["refundRequest"]["id"])
+        too_much = {"amountCents": 1000, "iban": IBAN, "accountHolder": "Anna de Vries"}
+        refused = scenario.run(spa, "RequestRefund", {"input": too_much})["requestRefund"]
+        assert (refused["__typename"], refused["availableCents"]) == ("InsufficientBalance", 500)
+
+        waiting = scenario.run(
+            staff_app, "StaffRefundRequests", {"status": "REQUESTED", "first": 10}, headers=bearer
+        )["staff"]["refundRequests"]
+        annas = {e["node"]["id"]: e["node"] for e in waiting["edges"]}
+        assert set(refund_ids) <= set(annas)
+        assert [annas[i]["ibanFundedBalance"] for i in refund_ids] == [True, True]
+        approved_refund = scenario.run(
+            staff_app,
+            "StaffApproveRefund",
+            {"input": {"refundRequestId": refund_ids[0]}},
+            headers=bearer,
+        )["staffApproveRefund"]
+        assert approved_refund["__typename"] == "StaffApproveRefundPayload", approved_refund
+        assert approved_refund["refundRequest"]["status"] == "APPROVED"
+        rejected_refund = scenario.run(
+            staff_app,
+            "StaffRejectRefund",
+            {"input": {"refundRequestId": refund_ids[1], "reason": "Gebruik eerst je tegoed."}},
+            headers=bearer,
+        )["staffRejectRefund"]
+        assert rejected_refund["__typename"] == "StaffRejectRefundPayload", rejected_refund
+        assert rejected_refund["refundRequest"]["status"] == "REJECTED"
+        decided = scenario.run(spa, "Balance", {"first": 10})["balance"]
+        assert (decided["balanceCents"], decided["heldCents"], decided["availableCents"]) == (
+            1000,
+            0,
+            1000,
+        )
+        assert [e["node"]["status"] for e in decided["refundRequests"]["edges"]] == [
+            "REJECTED",
+            "APPROVED",
+        ]
+
+        # The bakery's main user signs a new direct-debit mandate.
+        with contract_server.client() as bakery:
+            bakery_login = scenario.run(
+                bakery, "LogIn", {"input": {"accessCode": BAKERY_CODE, "password": BAKERY_PASSWORD}}
+            )["logIn"]
+            assert bakery_login["__typename"] == "LogInPayload"
+            mandate = {"iban": IBAN, "accountHolder": "Bakkerij De Zon B.V.", "consent": True}
+            changed_method = scenario.run(
+                bakery,
+                "ChangePaymentMethod",
+                {"input": {"method": "DIRECT_DEBIT", "mandate": mandate}},
+            )["changePaymentMethod"]
+            assert changed_method["__typename"] == "ChangePaymentMethodPayload", changed_method
+            now_paying = scenario.run(bakery, "PaymentMethod")["viewer"]["paymentMethod"]
+        assert now_paying == changed_method["paymentMethod"]
+        assert (now_paying["method"], now_paying["mandate"]["ibanMasked"]) == (
+            "DIRECT_DEBIT",
+            "NL91 **** **** 4300",
+        )
 
     # Every document in operations/ took part: a new one needs a step above.
     assert scenario.ran == {path.stem for path in operation_files()}

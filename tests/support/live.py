@@ -1,4 +1,5 @@
-"""Real processes for end-to-end tests: `toegang serve` (uvicorn), the `toegang` CLI, an SMTP inbox.
+"""Real processes for end-to-end tests: `toegang serve` (uvicorn), the `toegang` CLI, an SMTP inbox,
+the mail folder of a server without SMTP.
 
     env = server_env(database_url=url, data_dir=tmp_path / "data", port=free_port(),
                      TOEGANG_SMTP_HOST="127.0.0.1", TOEGANG_SMTP_PORT=str(inbox.port))
@@ -271,6 +272,32 @@ def wait_for_file(folder: Path, pattern: str, *, timeout: float = 15.0) -> Path:
         if time.monotonic() > deadline:
             raise AssertionError(f"no {pattern} appeared in {folder}")
         time.sleep(0.05)
+
+
+class MailFolder:
+    """The .eml files the server writes to TOEGANG_DATA_DIR/mail when no SMTP host is set."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.seen: set[Path] = set()
+
+    def next_to(self, recipient: str, subject: str, *, timeout: float = 15.0) -> str:
+        """The body of the next mail (not returned before) to `recipient` with `subject`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for path in sorted(self.folder.glob("*.eml")) if self.folder.exists() else []:
+                if path in self.seen:
+                    continue
+                message = email.message_from_bytes(path.read_bytes(), policy=default_policy)
+                assert isinstance(message, EmailMessage)
+                if message["To"] == recipient and message["Subject"] == subject:
+                    self.seen.add(path)
+                    part = message.get_body(("plain",))
+                    assert part is not None
+                    return str(part.get_content())
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no mail {subject!r} to {recipient} in {self.folder}")
+            time.sleep(0.05)
 
 
 def create_staff(env: dict[str, str], password: str) -> tuple[str, str]:
