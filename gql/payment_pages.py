@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import html
 import logging
-from datetime import timedelta
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
@@ -30,7 +29,6 @@ from gql.services.shared.formatting import format_cents
 log = logging.getLogger("toegang.payments")
 
 MAX_WEBHOOK_BYTES = 16_384
-ASK_AT_MOST_EVERY = timedelta(seconds=5)
 PAGE_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; "
     "form-action 'none'"
@@ -103,7 +101,7 @@ class ReturnPage:
         now = self.deps.clock.now()
         try:
             await payments.ask_provider_once(
-                self.deps, payment_id=view.id, now=now, every=ASK_AT_MOST_EVERY
+                self.deps, payment_id=view.id, now=now, every=payments.ASK_WHEN_READ
             )
         except Exception:
             log.warning("return page: asking the provider failed", exc_info=True)

@@ -65,6 +65,21 @@ async def test_a_top_up_raises_the_balance_only_when_the_provider_confirms_it(
     await assert_ledger_holds(app)
 
 
+async def test_a_client_reading_the_payment_after_the_return_sees_the_outcome_before_the_webhook(
+    app: Starlette, clock: FrozenClock
+) -> None:
+    async with private_client(app) as client:
+        payment = await started_payment(client, 1000)
+        await press(app, payment, "pay")
+
+        read = await read_payment(client, payment["id"])
+
+        assert read["status"] == "PAID"
+        assert (await balance(client))["balanceCents"] == 1000
+        assert await deliver_webhooks(app) == 1  # the webhook later changes nothing
+        assert (await balance(client))["balanceCents"] == 1000
+
+
 async def test_a_cancelled_or_failed_payment_leaves_the_balance_as_it_was(
     app: Starlette,
 ) -> None:

@@ -37,6 +37,8 @@ log = logging.getLogger("toegang.payments")
 ASK_AFTER = timedelta(minutes=5)
 #: …at most once per this interval.
 ASK_EVERY = timedelta(minutes=1)
+# A client (or the return page) reading an open payment asks at most this often.
+ASK_WHEN_READ = timedelta(seconds=5)
 
 
 class PaymentProviderUnavailableError(DomainError):
@@ -100,9 +102,25 @@ async def get_payment(deps: Deps, *, payment_id: int) -> PaymentView | None:
 
 
 async def payment_of(deps: Deps, *, account_id: int, payment_id: int) -> PaymentView | None:
-    """The account's own payment; None for anyone else's (exactly like an unknown id)."""
+    """The account's own payment; None for anyone else's (exactly like an unknown id).
+
+    A payment still open is asked about at the provider first (at most every few seconds
+    per payment), so a client that reads it after the payer's return sees the outcome even
+    when the webhook is slow."""
     view = await get_payment(deps, payment_id=payment_id)
-    return view if view is not None and view.account_id == account_id else None
+    if view is None or view.account_id != account_id:
+        return None
+    if view.status == PaymentState.OPEN:
+        try:
+            changed = await ask_provider_once(
+                deps, payment_id=payment_id, now=deps.clock.now(), every=ASK_WHEN_READ
+            )
+        except Exception:
+            log.warning("reading payment %s: asking the provider failed", payment_id, exc_info=True)
+            return view
+        if changed is not None:
+            return await get_payment(deps, payment_id=payment_id)
+    return view
 
 
 async def by_public_id(deps: Deps, *, public_id: str) -> PaymentView | None:
