@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import func, select
+from sqlmodel import col
 from starlette.applications import Starlette
 
 from gql.models.ledger import Balance as BalanceAccount
@@ -197,10 +198,10 @@ async def ledger_state(app: Starlette) -> list[tuple[int, int, int, int, int]]:
             for account, total, held in (
                 await session.execute(
                     select(
-                        LedgerEntry.account_id,
-                        func.sum(LedgerEntry.amount_cents),
-                        func.sum(LedgerEntry.held_delta_cents),
-                    ).group_by(LedgerEntry.account_id)
+                        col(LedgerEntry.account_id),
+                        func.sum(col(LedgerEntry.amount_cents)),
+                        func.sum(col(LedgerEntry.held_delta_cents)),
+                    ).group_by(col(LedgerEntry.account_id))
                 )
             ).all()
         }

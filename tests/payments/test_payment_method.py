@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import select
+from sqlmodel import col
 from starlette.applications import Starlette
 
 from gql.models.mandates import DirectDebitMandate
@@ -54,7 +55,9 @@ async def change(client: httpx.AsyncClient, the_input: dict[str, Any]) -> dict[s
 
 async def mandates(app: Starlette) -> list[DirectDebitMandate]:
     async with app.state.deps.db.read() as session:
-        rows = await session.execute(select(DirectDebitMandate).order_by(DirectDebitMandate.id))
+        rows = await session.execute(
+            select(DirectDebitMandate).order_by(col(DirectDebitMandate.id))
+        )
         return list(rows.scalars())
 
 

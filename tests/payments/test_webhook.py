@@ -10,6 +10,7 @@ from datetime import timedelta
 import orjson
 import pytest
 from sqlalchemy import func, select, update
+from sqlmodel import col
 from starlette.applications import Starlette
 
 from gql.clock import FrozenClock
@@ -39,7 +40,7 @@ from tests.support.api import http_client
 
 async def provider_id_of(app: Starlette) -> str:
     async with app.state.deps.db.read() as session:
-        found = await session.scalar(select(SandboxPayment.provider_id))
+        found = await session.scalar(select(col(SandboxPayment.provider_id)))
     assert found is not None
     return found
 
@@ -60,7 +61,7 @@ async def stored_status(app: Starlette) -> str:
     """The app's own record of the one payment (reading it over GraphQL would ask the
     provider, which is what these tests keep out)."""
     async with app.state.deps.db.read() as session:
-        return str(await session.scalar(select(Payment.status)))
+        return str(await session.scalar(select(col(Payment.status))))
 
 
 async def entries(app: Starlette) -> int:
