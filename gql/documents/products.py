@@ -12,6 +12,8 @@ from typing import Literal
 Language = Literal["nl", "en"]
 
 PDF = "application/pdf"
+#: The media types a filed annual report is stored under (gql.services.filings.inspection).
+FILED_MEDIA_TYPES = frozenset({PDF, "application/xml", "application/zip"})
 
 
 class ProductCode(StrEnum):
@@ -91,6 +93,11 @@ class FiledReport:
     media_type: str
     content: bytes
     filed_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        # A format name ("PDF") passed as media type would make a PDF filing look like XBRL.
+        if self.media_type not in FILED_MEDIA_TYPES:
+            raise ValueError(f"unknown media type of a filed report: {self.media_type!r}")
 
     @property
     def is_pdf(self) -> bool:

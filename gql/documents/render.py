@@ -200,7 +200,7 @@ def _filed_xbrl(document: ProductDocument) -> ProductFile:
     assert report is not None
     if report.is_pdf:
         raise ProductUnavailable("the annual accounts were filed as PDF, not in XBRL")
-    suffix = _MEDIA_SUFFIXES.get(report.media_type, "")
+    suffix = _MEDIA_SUFFIXES[report.media_type]
     return ProductFile(
         content=report.content,
         media_type=report.media_type,

@@ -238,6 +238,12 @@ def test_a_sealed_product_is_not_made_without_the_seal() -> None:
         render_product(product_document(ProductCode.CERTIFIED_EXTRACT_DIGITAL))
 
 
+def test_a_filed_report_is_described_by_its_media_type_not_its_format_name() -> None:
+    # then: "PDF" is the filing's format, not a media type
+    with pytest.raises(ValueError, match="media type"):
+        FiledReport("jaarrekening.pdf", "PDF", pdf_document())
+
+
 def test_a_moment_without_a_time_zone_is_refused() -> None:
     # then
     with pytest.raises(ValueError, match="aware"):
