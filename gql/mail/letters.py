@@ -3,37 +3,17 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from gql.documents.fonts import ENCODING, FONT, printable
 from gql.models.outbox import OutboxMessage
 
 SENDER_NAME = "Kamer van Koophandel — Toegang"
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-
-# Core fonts only: no TTF ships with our pip packages, and a system font is not guaranteed.
-# WinAnsi (cp1252) still covers Dutch and most West-European names, "€", "—" and quotes.
-_ENCODING = "windows-1252"
-_FONT = "Helvetica"
-_REPLACEMENTS = {
-    "\u2010": "-",
-    "\u2011": "-",
-    "\u2212": "-",
-    "\u2002": " ",
-    "\u2003": " ",
-    # Letters without a Unicode decomposition that NFKD could strip to a Latin base.
-    "Ł": "L",
-    "ł": "l",
-    "Đ": "D",
-    "đ": "d",
-    "ı": "i",
-    "Ħ": "H",
-    "ħ": "h",
-}
 
 _MONTHS = {
     "nl": (
@@ -87,7 +67,7 @@ def build_letter(message: OutboxMessage) -> FPDF:
     language = message.language if message.language in _LABELS else "nl"
     labels = _LABELS[language]
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
-    pdf.core_fonts_encoding = _ENCODING
+    pdf.core_fonts_encoding = ENCODING
     # A re-sent letter should be the same file, so the PDF's date is the message's own.
     pdf.set_creation_date(message.created_at)
     pdf.set_title(printable(message.subject))
@@ -97,14 +77,14 @@ def build_letter(message: OutboxMessage) -> FPDF:
     pdf.set_auto_page_break(auto=True, margin=20)
     pdf.add_page()
 
-    pdf.set_font(_FONT, style="B", size=14)
+    pdf.set_font(FONT, style="B", size=14)
     pdf.cell(text=printable(SENDER_NAME), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     # Return line and address, inside the envelope window.
     pdf.set_xy(_LEFT, _WINDOW_TOP)
-    pdf.set_font(_FONT, size=7)
+    pdf.set_font(FONT, size=7)
     pdf.cell(w=_WINDOW_WIDTH, h=4, text=printable(SENDER_NAME), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font(_FONT, size=10)
+    pdf.set_font(FONT, size=10)
     for line in [message.recipient, *message.address.splitlines()]:
         if line.strip():
             pdf.cell(
@@ -130,10 +110,10 @@ def build_letter(message: OutboxMessage) -> FPDF:
     )
 
     pdf.set_y(115)
-    pdf.set_font(_FONT, style="B", size=11)
+    pdf.set_font(FONT, style="B", size=11)
     pdf.multi_cell(w=0, h=6, text=printable(message.subject), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(4)
-    pdf.set_font(_FONT, size=10.5)
+    pdf.set_font(FONT, size=10.5)
     pdf.multi_cell(w=0, h=5.5, text=printable(message.body), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     return pdf
 
@@ -149,33 +129,3 @@ def letter_slug(message: OutboxMessage) -> str:
     """A file-name part from the template name (never personal data)."""
     slug = re.sub(r"[^a-z0-9]+", "-", message.template.lower()).strip("-")[:40]
     return slug or "letter"
-
-
-def printable(text: str) -> str:
-    """The text with every character the core font cannot draw replaced by a close one or '?'."""
-    return "".join(_printable_char(char) for char in text.replace("\r\n", "\n"))
-
-
-def _printable_char(char: str) -> str:
-    if char == "\n":
-        return char
-    if unicodedata.category(char).startswith("C"):
-        return " " if char == "\t" else ""
-    char = _REPLACEMENTS.get(char, char)
-    if _encodable(char):
-        return char
-    # Letters such as "ő" or "ș" lose only their accent: the name stays readable.
-    base = "".join(
-        part
-        for part in unicodedata.normalize("NFKD", char)
-        if not unicodedata.combining(part) and _encodable(part)
-    )
-    return base or "?"
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode(_ENCODING)
-    except UnicodeEncodeError:
-        return False
-    return True
