@@ -20,7 +20,7 @@ from starlette.staticfiles import StaticFiles
 from gql.clock import Clock
 from gql.db import Database
 from gql.demo import demo_access_codes_present
-from gql.downloads import DownloadEndpoint
+from gql.downloads import DownloadEndpoint, LinkDownloadEndpoint
 from gql.http import GraphQLEndpoint, client_ip
 from gql.mail.dispatcher import Dispatcher
 from gql.mail.sender import make_senders
@@ -129,6 +129,7 @@ def create_app(
     routes: list[Route | Mount] = [
         Route("/graphql", endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         Route("/files/{file_id}", DownloadEndpoint(deps).handle, methods=["GET"]),
+        Route("/uittreksel/{token}", LinkDownloadEndpoint(deps).handle, methods=["GET"]),
         Route("/psp/webhook", WebhookEndpoint(deps).handle, methods=["POST"]),
         Route("/betaling/{public_id}", ReturnPage(deps).handle, methods=["GET"]),
         Route("/healthz", healthz),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 from strawberry.dataloader import DataLoader
@@ -13,6 +15,9 @@ from gql.services import register
 from gql.services.accounts.sessions import SessionInfo
 from gql.services.shared.deps import Caller, Deps
 
+K = TypeVar("K")
+V = TypeVar("V")
+
 
 class Loaders:
     """Per-request DataLoaders, so a list never costs one query per item.
@@ -20,11 +25,27 @@ class Loaders:
     Each is made when first used: most requests use none.
     """
 
-    __slots__ = ("_company", "deps")
+    __slots__ = ("_company", "_domain", "deps")
 
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
         self._company: DataLoader[str, Company | None] | None = None
+        self._domain: dict[str, DataLoader[Any, Any]] = {}
+
+    def of(
+        self, name: str, load: Callable[[Deps, list[K]], Awaitable[Sequence[V]]]
+    ) -> DataLoader[K, V]:
+        """A domain's own DataLoader, made on first use in this request: `load(deps, keys)`
+        answers one value per key, in order (a domain adds loaders without editing this)."""
+        found = self._domain.get(name)
+        if found is None:
+            deps = self.deps
+
+            async def batch(keys: list[K]) -> Sequence[V]:
+                return await load(deps, keys)
+
+            found = self._domain[name] = DataLoader(load_fn=batch)
+        return found
 
     @property
     def company(self) -> DataLoader[str, Company | None]:

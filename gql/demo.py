@@ -15,13 +15,17 @@ from gql.models.accounts import AccessCodeRequest, Account, Usage
 from gql.models.deployment import DatabaseMark
 from gql.models.filings import AnnualReport, AnnualReportVersion, FilingFormat
 from gql.models.ledger import Balance, EntryKind, RefundRequest
+from gql.models.orders import Order, OrderPayment, OrderStatus
 from gql.models.payments import Payment, PaymentPurpose, PaymentState
 from gql.models.register import Company
 from gql.models.service import MaintenanceWindow
 from gql.services import mandates
 from gql.services.accounts.accounts import new_account
+from gql.services.catalog import catalog
 from gql.services.filings.filings import OWNER_KIND
 from gql.services.ledger import balance
+from gql.services.orders import delivery
+from gql.services.orders.orders import new_reference
 from gql.services.payments.payments import new_public_id
 from gql.services.shared.deps import Deps
 from gql.services.shared.formatting import AMSTERDAM, local_date
@@ -337,7 +341,10 @@ async def seed(deps: Deps) -> list[DemoAccount]:
             await _demo_filing(session, now)
         await _demo_maintenance(session, now)
         await _demo_balance(session, now)
+        placed = await _demo_orders(session, now)
         await session.commit()
+    for order_id in placed:
+        await delivery.deliver(deps, order_id)
     return created
 
 
@@ -445,6 +452,78 @@ async def _demo_balance(session: AsyncSession, now: datetime) -> None:
     await balance.hold(
         session, account_id=account_id, amount_cents=1000, refund_id=refund.id, now=now
     )
+
+
+# (account, product, subject company, days ago): the private account pays from its balance,
+# the business one by direct debit on its organisation's mandate.
+DEMO_ORDERS = (
+    ("DEMAPRVT2345", "EXTRACT", "90000002", 5),
+    ("DEMAPRVT2345", "CERTIFIED_EXTRACT_DIGITAL", "90000003", 2),
+    ("DEMABZNS2345", "COMPANY_PROFILE", "90000004", 3),
+    ("DEMABZNS2345", "ANNUAL_ACCOUNTS", "90000001", 1),
+)
+
+
+async def _demo_orders(session: AsyncSession, now: datetime) -> list[int]:
+    """A few orders of both demo accounts, one a digitally certified extract; their
+    documents are made once the seed commits. Returns the new orders' ids."""
+    placed: list[int] = []
+    for code, product_code, kvk, days_ago in DEMO_ORDERS:
+        account = (
+            await session.execute(select(Account).where(Account.access_code == code))
+        ).scalar_one_or_none()
+        if account is None or account.id is None or await session.get(Company, kvk) is None:
+            continue
+        if await session.scalar(
+            select(Order.id).where(
+                Order.account_id == account.id, Order.product_code == product_code
+            )
+        ):
+            continue
+        at = now - timedelta(days=days_ago)
+        product = await catalog.product_for_order(session, product_code, at=at)
+        if product is None or product.price_cents is None:
+            continue
+        year_end = None
+        if product.needs_financial_year:
+            year_end = await session.scalar(
+                select(AnnualReport.financial_year_end).where(AnnualReport.kvk_number == kvk)
+            )
+            if year_end is None:
+                continue
+        order = Order(
+            reference=new_reference(at),
+            product_code=product_code,
+            kvk_number=kvk,
+            financial_year_end=year_end,
+            price_cents=product.price_cents,
+            account_id=account.id,
+            payer_kvk_number=account.kvk_number,
+            payment_method=OrderPayment.BALANCE,
+            status=OrderStatus.PLACED,
+            placed_at=at,
+        )
+        if account.usage == Usage.BUSINESS:
+            mandate = await mandates.active_company_mandate(session, kvk_number=account.kvk_number)
+            if mandate is None:
+                continue
+            order.payment_method = OrderPayment.DIRECT_DEBIT
+            order.mandate_id = mandate.id
+            order.to_be_invoiced = True
+        session.add(order)
+        await session.flush()
+        assert order.id is not None
+        if account.usage == Usage.PRIVATE:
+            await balance.debit(
+                session,
+                account_id=account.id,
+                amount_cents=product.price_cents,
+                kind=EntryKind.ORDER,
+                now=at,
+                order_id=order.id,
+            )
+        placed.append(order.id)
+    return placed
 
 
 async def _demo_maintenance(session: AsyncSession, now: datetime) -> None:

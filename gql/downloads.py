@@ -20,6 +20,7 @@ from gql.files import store
 from gql.files.access import Downloader, may_download, verify_link
 from gql.models.accounts import Account, Usage
 from gql.services.accounts import sessions
+from gql.services.orders import links
 from gql.services.shared.deps import Deps
 
 
@@ -43,15 +44,7 @@ class DownloadEndpoint:
             )
         ):
             return _missing()
-        return StreamingResponse(
-            store.chunks(self.deps.db, stored),
-            media_type=stored.content_type,
-            headers={
-                "content-disposition": _attachment(stored.filename),
-                "content-length": str(stored.size),
-                "cache-control": "no-store",
-            },
-        )
+        return _stream(self.deps, stored)
 
     async def _downloader(self, request: Request, file_id: int) -> Downloader | None:
         params = request.query_params
@@ -89,6 +82,35 @@ class DownloadEndpoint:
         if row is None or not row.active:
             return None
         return Downloader(account_id, is_staff=row.usage == Usage.STAFF)
+
+
+class LinkDownloadEndpoint:
+    """GET /uittreksel/{token}: the e-mailed link of an anonymous purchase. Each download
+    takes one of the link's downloads; a missing, expired or used-up link answers exactly
+    like a missing document."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    async def handle(self, request: Request) -> Response:
+        file_id = await links.take_download(self.deps, request.path_params.get("token", ""))
+        stored = await store.info(self.deps.db, file_id) if file_id is not None else None
+        if stored is None:
+            return _missing()
+        return _stream(self.deps, stored)
+
+
+def _stream(deps: Deps, stored: store.FileInfo) -> Response:
+    return StreamingResponse(
+        store.chunks(deps.db, stored),
+        media_type=stored.content_type,
+        headers={
+            "content-disposition": _attachment(stored.filename),
+            "content-length": str(stored.size),
+            "cache-control": "no-store",
+            "referrer-policy": "no-referrer",
+        },
+    )
 
 
 def _missing() -> Response:

@@ -99,6 +99,14 @@ class Settings:
     psp_webhook_secret: str = ""
     #: How long a sandbox payment stays open for the payer.
     psp_payment_minutes: int = 15
+    #: The register's seal (PEM certificate chain and key) for the digitally certified
+    #: extract; empty outside production: a development certificate in the data folder.
+    seal_cert_file: Path | None = None
+    seal_key_file: Path | None = None
+    seal_key_password: str = ""
+    #: The e-mailed download link of an anonymous purchase: its lifetime and downloads.
+    extract_link_hours: int = 72
+    extract_link_downloads: int = 5
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -255,7 +263,14 @@ class Settings:
             trusted_documents_only=get_bool("TRUSTED_DOCUMENTS_ONLY", False),
             log_level=get("LOG_LEVEL", "INFO").upper(),
             **_psp(get, get_bool, get_int, production=mode == "production"),
+            **_seal(get, production=mode == "production"),
+            extract_link_hours=get_int("EXTRACT_LINK_HOURS", 72),
+            extract_link_downloads=get_int("EXTRACT_LINK_DOWNLOADS", 5),
         )
+        if not 1 <= settings.extract_link_hours <= 24 * 31:
+            raise SettingsError("TOEGANG_EXTRACT_LINK_HOURS must be 1 to 744")
+        if not 1 <= settings.extract_link_downloads <= 100:
+            raise SettingsError("TOEGANG_EXTRACT_LINK_DOWNLOADS must be 1 to 100")
         if settings.top_up_max_cents < 500:
             raise SettingsError("TOEGANG_TOP_UP_MAX_CENTS must be at least 500 (EUR 5)")
         if (
@@ -265,6 +280,26 @@ class Settings:
         ):
             raise SettingsError("argon2 parameters below OWASP's minimum (m=19 MiB, t=2, p=1)")
         return settings
+
+
+def _seal(get: Callable[[str], str], *, production: bool) -> dict[str, Any]:
+    """The seal's files: both or neither, each an existing file; required in production."""
+    cert, key = get("SEAL_CERT_FILE"), get("SEAL_KEY_FILE")
+    if bool(cert) != bool(key):
+        raise SettingsError("TOEGANG_SEAL_CERT_FILE and TOEGANG_SEAL_KEY_FILE go together")
+    if production and not cert:
+        raise SettingsError(
+            "TOEGANG_SEAL_CERT_FILE and TOEGANG_SEAL_KEY_FILE are required in production: the "
+            "digitally certified extract is sealed with the register's certificate"
+        )
+    for variable, value in (("SEAL_CERT_FILE", cert), ("SEAL_KEY_FILE", key)):
+        if value and not Path(value).is_file():
+            raise SettingsError(f"TOEGANG_{variable} names no file")
+    return {
+        "seal_cert_file": Path(cert) if cert else None,
+        "seal_key_file": Path(key) if key else None,
+        "seal_key_password": get("SEAL_KEY_PASSWORD"),
+    }
 
 
 def _check_return_url_prefix(prefix: str, *, production: bool) -> None:

@@ -22,6 +22,7 @@ from gql.psp import sandbox
 from gql.services.accounts import recovery
 from gql.services.accounts import retention as account_retention
 from gql.services.filings import deadlines
+from gql.services.orders import anonymous, delivery  # noqa: F401  (anonymous: settlement)
 from gql.services.payments import payments
 from gql.services.shared import idempotency, outbox
 from gql.services.shared.deps import Deps
@@ -36,6 +37,7 @@ def worker_jobs(deps: Deps) -> list[Callable[[], Awaitable[object]]]:
         Hourly(deps, "retention", run_retention),
         Hourly(deps, "filing reminders", deadlines.send_due_reminders),
         lambda: payments.reconcile_open_payments(deps, now=deps.clock.now()),
+        lambda: delivery.deliver_pending(deps),
     ]
     if deps.settings.psp == "sandbox":
         jobs += [lambda: sandbox.expire_payments(deps), SandboxWebhooks(deps)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 from alembic import context
@@ -11,6 +12,7 @@ from sqlmodel import SQLModel
 
 import gql.models  # noqa: F401  (registers every table)
 from gql.db import TextEnum, create_engine
+from gql.services.catalog.reference import load_catalog
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -33,6 +35,8 @@ def _run(connection: Connection) -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+        # Reference data follows the schema: the catalog of products and prices.
+        load_catalog(connection, now=datetime.now(UTC))
         if connection.dialect.name == "sqlite":
             # Foreign keys were off while tables were rebuilt (gql.db.create_engine).
             broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()

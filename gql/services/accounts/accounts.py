@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from gql.models.accounts import Account, PaymentMethod, Usage
+from gql.reader import Read
 from gql.services.accounts import access_codes
 from gql.services.shared.deps import Deps
 from gql.services.shared.validation import normalize_email
@@ -112,3 +113,17 @@ async def get_account(deps: Deps, *, account_id: int) -> AccountView | None:
     async with deps.db.read() as session:
         account = await session.get(Account, account_id)
         return view_of(account) if account else None
+
+
+_account_table = Account.__table__  # type: ignore[attr-defined]
+_NAMES = Read(
+    select(_account_table.c.id, _account_table.c.name, _account_table.c.access_code).where(
+        _account_table.c.id.in_(bindparam("ids", expanding=True))
+    )
+)
+
+
+async def display_names(deps: Deps, *, account_ids: list[int]) -> dict[int, str]:
+    """ "Name (access code)" of accounts by id, in one statement (a DataLoader batch)."""
+    rows = await deps.db.reader.all(_NAMES, ids=account_ids)
+    return {row.id: f"{row.name} ({access_codes.display(row.access_code)})" for row in rows}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -22,6 +23,7 @@ from sqlmodel import col
 from gql.models.accounts import Account
 from gql.models.ledger import EntryKind
 from gql.models.payments import Payment, PaymentPurpose, PaymentState
+from gql.psp.port import PaymentMethod as OnlineMethod
 from gql.psp.port import PaymentStatus, ProviderStatus
 from gql.reader import Read
 from gql.services.ledger import balance
@@ -48,6 +50,25 @@ class PaymentProviderUnavailableError(DomainError):
     )
     code_description = "PaymentProviderUnavailable: the payment provider could not be reached."
     message_key = "payment_provider_unavailable"
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    """What a payment's purpose does when it settles: `in_transaction(session, deps, payment,
+    state, now)` with the payment's change, and `after_commit(deps, payment_id, state)`."""
+
+    in_transaction: Callable[[Any, Deps, Payment, PaymentState, datetime], Awaitable[None]]
+    after_commit: Callable[[Deps, int, PaymentState], Awaitable[None]] | None = None
+
+
+SETTLEMENTS: dict[PaymentPurpose, Settlement] = {}
+
+
+def register_settlement(purpose: PaymentPurpose, settlement: Settlement) -> None:
+    """A domain that takes payments says what settling one of its payments does."""
+    if purpose in SETTLEMENTS:
+        raise ValueError(f"settlement of {purpose} is already registered")
+    SETTLEMENTS[purpose] = settlement
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,9 +212,73 @@ async def settle(deps: Deps, status: PaymentStatus) -> PaymentState | None:
             return None
         if new_state == PaymentState.PAID and payment.purpose == PaymentPurpose.TOP_UP:
             await _credit_top_up(deps, session, payment, now)
+        settlement = SETTLEMENTS.get(PaymentPurpose(payment.purpose))
+        if settlement is not None:
+            await settlement.in_transaction(session, deps, payment, new_state, now)
         await session.commit()
     log.info("payment %s is %s", payment.id, new_state.value)
+    if settlement is not None and settlement.after_commit is not None:
+        assert payment.id is not None
+        await settlement.after_commit(deps, payment.id, new_state)
     return new_state
+
+
+async def start_at_provider(
+    deps: Deps,
+    *,
+    payment_id: int,
+    public_id: str,
+    amount_cents: int,
+    method: OnlineMethod,
+    return_url: str,
+    description: str,
+) -> None:
+    """Start a payment the app has committed as OPEN; keep the provider's id and URL.
+
+    When the provider cannot be reached, the payment is FAILED (nothing was charged) and
+    PaymentProviderUnavailable raised: the caller gives its idempotency key up."""
+    settings = deps.settings
+    try:
+        started = await deps.psp.start_payment(
+            amount_cents=amount_cents,
+            description=description,
+            method=method,
+            return_url=return_url,
+            webhook_url=f"{settings.public_url}/psp/webhook",
+            metadata={"payment": public_id},
+        )
+    except Exception:
+        log.warning("starting payment %s at the provider failed", payment_id, exc_info=True)
+        await settle_locally(deps, payment_id=payment_id, state=PaymentState.FAILED)
+        raise PaymentProviderUnavailableError() from None
+    async with deps.db.write() as session:
+        await session.execute(
+            update(Payment)
+            .where(col(Payment.id) == payment_id)
+            .values(
+                provider_id=started.provider_id,
+                payment_url=started.payment_url,
+                expires_at=started.expires_at,
+            )
+        )
+        await session.commit()
+
+
+async def settle_locally(deps: Deps, *, payment_id: int, state: PaymentState) -> None:
+    """An OPEN payment that never reached the provider ends (its purpose is told)."""
+    now = deps.clock.now()
+    async with deps.db.write() as session:
+        changed = await session.execute(
+            update(Payment)
+            .where(col(Payment.id) == payment_id, col(Payment.status) == PaymentState.OPEN)
+            .values(status=state, settled_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        payment = await session.get(Payment, payment_id)
+        settlement = SETTLEMENTS.get(PaymentPurpose(payment.purpose)) if payment else None
+        if _rows(changed) == 1 and payment is not None and settlement is not None:
+            await settlement.in_transaction(session, deps, payment, state, now)
+        await session.commit()
 
 
 async def _credit_top_up(deps: Deps, session: Any, payment: Payment, now: datetime) -> None:

@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import update
-from sqlmodel import col
-
 from gql.models.accounts import PaymentMethod as AccountPaymentMethod
-from gql.models.payments import Payment, PaymentPurpose, PaymentState
+from gql.models.payments import Payment, PaymentPurpose
 from gql.psp.port import PaymentMethod
 from gql.services import service
 from gql.services.ledger.refunds import private_account
@@ -26,6 +23,7 @@ from gql.services.payments.payments import (
     PaymentView,
     get_payment,
     new_public_id,
+    start_at_provider,
 )
 from gql.services.payments.return_urls import default_return_url, return_url_field
 from gql.services.shared import idempotency
@@ -112,35 +110,19 @@ async def top_up(
         payment_id = payment.id
     assert payment_id is not None
     try:
-        started = await deps.psp.start_payment(
+        await start_at_provider(
+            deps,
+            payment_id=payment_id,
+            public_id=public_id,
             amount_cents=amount_cents,
-            description=_description(caller.language),
             method=method,
             return_url=url or default_return_url(settings, public_id),
-            webhook_url=f"{settings.public_url}/psp/webhook",
-            metadata={"payment": public_id},
+            description=_description(caller.language),
         )
-    except Exception:
-        log.warning("starting payment %s at the provider failed", payment_id, exc_info=True)
-        async with deps.db.write() as session:
-            await session.execute(
-                update(Payment)
-                .where(col(Payment.id) == payment_id, col(Payment.status) == PaymentState.OPEN)
-                .values(status=PaymentState.FAILED, settled_at=deps.clock.now())
-            )
-            await session.commit()
+    except PaymentProviderUnavailableError:
         await idempotency.give_up(deps, scope=scope, key=key)
-        raise PaymentProviderUnavailableError() from None
+        raise
     async with deps.db.write() as session:
-        await session.execute(
-            update(Payment)
-            .where(col(Payment.id) == payment_id)
-            .values(
-                provider_id=started.provider_id,
-                payment_url=started.payment_url,
-                expires_at=started.expires_at,
-            )
-        )
         await idempotency.complete(
             session, scope=scope, key=key, result_ref=f"payment:{payment_id}", now=now
         )
