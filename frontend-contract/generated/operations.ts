@@ -84,6 +84,8 @@ export type ErrorCode =
   | 'INVALID_XBRL'
   /** MaintenanceInProgress: ordering is paused for maintenance. */
   | 'MAINTENANCE_IN_PROGRESS'
+  /** NothingFiled: nothing filed for that financial year. */
+  | 'NOTHING_FILED'
   /** PaymentProviderUnavailable: the payment provider could not be reached. */
   | 'PAYMENT_PROVIDER_UNAVAILABLE'
   /** UnsafeDocument: the file was refused as a risk to the service. */
@@ -421,6 +423,8 @@ type ErrorFields_MaintenanceInProgress_Fragment = { code: ErrorCode, message: st
 
 type ErrorFields_NotFound_Fragment = { code: ErrorCode, message: string, field: Array<string> | null };
 
+type ErrorFields_NothingFiled_Fragment = { code: ErrorCode, message: string, field: Array<string> | null };
+
 type ErrorFields_PaymentProviderUnavailable_Fragment = { code: ErrorCode, message: string, field: Array<string> | null };
 
 type ErrorFields_UnsafeDocument_Fragment = { code: ErrorCode, message: string, field: Array<string> | null };
@@ -440,6 +444,7 @@ export type ErrorFieldsFragment =
   | ErrorFields_InvalidXbrl_Fragment
   | ErrorFields_MaintenanceInProgress_Fragment
   | ErrorFields_NotFound_Fragment
+  | ErrorFields_NothingFiled_Fragment
   | ErrorFields_PaymentProviderUnavailable_Fragment
   | ErrorFields_UnsafeDocument_Fragment
   | ErrorFields_UnsupportedDocument_Fragment
@@ -514,6 +519,7 @@ export type NodeQuery = { node:
     | { __typename: 'AccessCodeRequest', name: string, kvkNumber: string, companyName: string, status: AccessCodeRequestStatus, expectedBy: string, id: string }
     | { __typename: 'AnnualReport', id: string }
     | { __typename: 'MaintenanceWindow', id: string }
+    | { __typename: 'Order', id: string }
     | { __typename: 'Payment', id: string }
     | { __typename: 'RefundRequest', id: string }
     | { __typename: 'Viewer', accessCode: string, usage: AccountUsage, name: string, id: string }
@@ -528,6 +534,7 @@ export type PaymentQuery = { node:
     | { __typename: 'AccessCodeRequest', id: string }
     | { __typename: 'AnnualReport', id: string }
     | { __typename: 'MaintenanceWindow', id: string }
+    | { __typename: 'Order', id: string }
     | { __typename: 'Payment', id: string, purpose: PaymentPurpose, amountCents: number, method: OnlinePaymentMethod, status: PaymentStatus, paymentUrl: string | null, createdAt: string, expiresAt: string | null, settledAt: string | null }
     | { __typename: 'RefundRequest', id: string }
     | { __typename: 'Viewer', id: string }
