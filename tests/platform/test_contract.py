@@ -48,6 +48,7 @@ from tests.support.live import (
     create_staff,
     free_port,
     live_server,
+    pay_at_the_sandbox,
     run_toegang,
     server_env,
 )
@@ -80,7 +81,6 @@ THIRD_PASSWORD = "de derde zin die ik als wachtwoord kies"
 STAFF_PASSWORD = "een lange zin voor het back office"
 # A valid Dutch IBAN (the standard example): pays the top-up, gets the refund, signs a mandate.
 IBAN = "NL91ABNA0417164300"
-CHECKOUT_TOKEN = re.compile(r'name="token" value="([0-9a-f]{64})"')
 
 
 def operation_files() -> list[Path]:
@@ -417,18 +417,6 @@ class Scenario:
         self.ran.add(name)
         data: dict[str, Any] = body["data"]
         return data
-
-
-def pay_at_the_sandbox(client: httpx.Client, payment_url: str) -> httpx.Response:
-    """Open the sandbox's checkout page and press Pay with a payer's IBAN, as a payer does."""
-    page = client.get(payment_url)
-    assert page.status_code == 200, page.text
-    token = CHECKOUT_TOKEN.search(page.text)
-    assert token is not None, page.text
-    return client.post(
-        payment_url,
-        data={"token": token.group(1), "decision": "pay", "iban": IBAN, "name": "A. de Vries"},
-    )
 
 
 def wait_until_settled(
