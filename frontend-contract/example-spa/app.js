@@ -1,6 +1,8 @@
 // Toegang example SPA: sign in with the session cookie, show `viewer`, sign out; a business
 // account also files its annual accounts (a multipart upload) and sees its filing deadlines;
-// a private account sees its balance and tops it up through the payment provider.
+// a private account sees its balance and tops it up through the payment provider; anybody
+// sees the products and their prices, and a signed-in account orders them and downloads
+// the documents of its orders.
 // Plain browser JavaScript, no build step, no inline scripts or styles (strict-CSP friendly),
 // and every server value is written with textContent (never innerHTML).
 'use strict';
@@ -73,6 +75,33 @@
     __typename
     id
     ... on Payment { status amountCents settledAt }
+  }
+}`;
+
+  const PRODUCTS = `query ProductsPanel {
+  products { code name priceCents vatStatement needsFinancialYearEnd orderable }
+}`;
+
+  const PLACE_ORDER = `mutation PlaceOrder($input: PlaceOrderInput!) {
+  placeOrder(input: $input) {
+    __typename
+    ... on PlaceOrderPayload { message order { id reference status } }
+    ... on InsufficientBalance { availableCents requiredCents }
+    ... on InvalidInput { problems { field message } }
+    ... on MaintenanceInProgress { notice endsAt }
+    ... on Error { code message field }
+  }
+}`;
+
+  const ORDERS = `query OrdersPanel {
+  orders(first: 20) {
+    edges {
+      node {
+        id reference kvkNumber status priceCents placedAt downloadUrl
+        product { name }
+        company { name }
+      }
+    }
   }
 }`;
 
@@ -208,6 +237,14 @@
     $('overdue-summary').textContent = '';
     if (business) {
       loadAnnualReports().catch((err) => showError(err.message));
+    }
+    // Private and business accounts order (staff do not).
+    const customer = personal || business;
+    $('orders').hidden = !customer;
+    clear($('orders-body'));
+    $('order-result').textContent = '';
+    if (customer) {
+      loadOrders().catch((err) => showError(err.message));
     }
   }
 
@@ -539,6 +576,160 @@
     }
   }
 
+  // -- Producten en bestellingen: the products (anybody), ordering and the orders ----------
+
+  const ORDER_STATUS = {
+    AWAITING_PAYMENT: 'Wacht op betaling',
+    PLACED: 'In behandeling',
+    DELIVERED: 'Geleverd',
+    CANCELLED: 'Geannuleerd',
+  };
+  // The products as last read, by code (the order form needs needsFinancialYearEnd).
+  let productsByCode = new Map();
+  // The key of the order being tried: kept while the same order is retried after a failure
+  // the server may not have seen (network), so a retry never orders (and pays) twice.
+  let orderAttempt = null;
+
+  function renderProducts(products) {
+    productsByCode = new Map(products.map((product) => [product.code, product]));
+    const body = $('products-body');
+    clear(body);
+    for (const product of products) {
+      const row = document.createElement('tr');
+      row.dataset.code = product.code;
+      addCell(row, product.orderable ? product.name : product.name + ' (niet te bestellen)');
+      // No price yet (before its first tariff) or not orderable here: said, not hidden.
+      addCell(row, product.priceCents === null ? 'nog geen prijs' : formatCents(product.priceCents));
+      row.cells[1].className = 'amount';
+      row.classList.toggle('not-orderable', !product.orderable);
+      body.appendChild(row);
+    }
+    // One statement for all: the API says the same for each product.
+    $('vat-statement').textContent = products.length ? products[0].vatStatement : '';
+    const select = $('order-product');
+    const chosen = select.value;
+    clear(select);
+    for (const product of products.filter((p) => p.orderable)) {
+      const option = document.createElement('option');
+      option.value = product.code;
+      option.textContent = product.name + ' (' + formatCents(product.priceCents) + ')';
+      select.appendChild(option);
+    }
+    if (productsByCode.has(chosen)) {
+      select.value = chosen;
+    }
+    showYearEnd();
+    $('products').hidden = false;
+  }
+
+  async function loadProducts() {
+    const panel = $('products');
+    panel.dataset.state = 'loading';
+    const data = await graphql(PRODUCTS);
+    renderProducts(data.products);
+    panel.dataset.state = 'ready';
+  }
+
+  // The financial year end only for products about filed annual accounts; the API refuses it
+  // for the others, so a hidden field sends nothing.
+  function showYearEnd() {
+    const product = productsByCode.get($('order-product').value);
+    const needed = Boolean(product && product.needsFinancialYearEnd);
+    $('order-year-end-field').hidden = !needed;
+    $('order-year-end').required = needed;
+  }
+
+  function renderOrders(connection) {
+    const body = $('orders-body');
+    clear(body);
+    const orders = connection.edges.map((edge) => edge.node);
+    $('orders-empty').hidden = orders.length > 0;
+    $('order-table').hidden = orders.length === 0;
+    for (const order of orders) {
+      const row = document.createElement('tr');
+      row.dataset.reference = order.reference;
+      row.dataset.status = order.status;
+      addCell(row, order.reference);
+      addCell(row, order.product.name);
+      // The company as the register has it now; its KVK number if it is gone.
+      addCell(row, order.company ? order.company.name : order.kvkNumber);
+      addCell(row, ORDER_STATUS[order.status] || order.status);
+      addCell(row, formatCents(order.priceCents));
+      row.cells[4].className = 'amount';
+      addCell(row, MOMENT.format(new Date(order.placedAt)));
+      const cell = document.createElement('td');
+      const url = order.status === 'DELIVERED' ? safeUrl(order.downloadUrl) : null;
+      if (url !== null) {
+        // A plain link, as for the filings: a top-level GET to the API, which answers it as an
+        // attachment (the page stays); the SameSite=Lax session cookie goes along with it.
+        const link = document.createElement('a');
+        link.href = url;
+        link.className = 'download';
+        link.textContent = 'Downloaden';
+        cell.appendChild(link);
+      }
+      row.appendChild(cell);
+      body.appendChild(row);
+    }
+  }
+
+  async function loadOrders() {
+    const panel = $('orders');
+    panel.dataset.state = 'loading';
+    const data = await graphql(ORDERS);
+    renderOrders(data.orders);
+    panel.dataset.state = 'ready';
+  }
+
+  async function placeOrder(event) {
+    event.preventDefault();
+    showError('');
+    $('order-result').textContent = '';
+    const productCode = $('order-product').value;
+    const kvkNumber = $('order-kvk-number').value.trim();
+    const product = productsByCode.get(productCode);
+    const financialYearEnd = product && product.needsFinancialYearEnd
+      ? $('order-year-end').value || null : null;
+    if (!orderAttempt || orderAttempt.productCode !== productCode
+        || orderAttempt.kvkNumber !== kvkNumber
+        || orderAttempt.financialYearEnd !== financialYearEnd) {
+      orderAttempt = {
+        key: window.crypto.randomUUID(), productCode, kvkNumber, financialYearEnd,
+      };
+    }
+    const input = { productCode, kvkNumber, idempotencyKey: orderAttempt.key };
+    if (financialYearEnd) {
+      input.financialYearEnd = financialYearEnd;
+    }
+    const button = $('place-order-button');
+    button.disabled = true;
+    try {
+      const result = (await graphql(PLACE_ORDER, { input })).placeOrder;
+      if (result.code !== 'IDEMPOTENCY_KEY_IN_PROGRESS') {
+        orderAttempt = null;
+      }
+      if (result.__typename !== 'PlaceOrderPayload') {
+        // InvalidInput lists every problem, maintenance says until when; the rest a message.
+        const problems = (result.problems || []).map((p) => p.message);
+        showError([result.message, result.notice].concat(problems).filter(Boolean).join(' '));
+        return;
+      }
+      $('order-result').textContent = result.message;
+      $('order-kvk-number').value = '';
+      // The order is in the list (its document follows at once) and the price left the
+      // balance (private accounts; a business pays by direct debit).
+      const refreshes = [loadOrders()];
+      if (currentViewer && currentViewer.usage === 'PRIVATE') {
+        refreshes.push(loadBalancePanel());
+      }
+      await Promise.all(refreshes);
+    } catch (err) {
+      showError(err.message);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
   async function refresh() {
     const data = await graphql(VIEWER);
     render(data.viewer);
@@ -586,10 +777,14 @@
   $('sign-out-button').addEventListener('click', signOut);
   $('file-report').addEventListener('submit', fileReport);
   $('top-up').addEventListener('submit', topUp);
+  $('place-order').addEventListener('submit', placeOrder);
+  $('order-product').addEventListener('change', showYearEnd);
   document.body.dataset.state = 'loading';
   refresh().catch((err) => {
     document.body.dataset.state = 'error';
     $('status').textContent = 'Status onbekend.';
     showError(err.message);
   });
+  // Readable without signing in.
+  loadProducts().catch((err) => showError(err.message));
 })();

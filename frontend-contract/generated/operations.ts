@@ -33,6 +33,20 @@ export type AddressInput = {
   city: string;
 };
 
+/** Buy the digitally certified extract without an access code. */
+export type BuyCertifiedExtractInput = {
+  /** The KVK number of the company. */
+  kvkNumber: string;
+  /** Where the download link goes once paid. */
+  email: string;
+  /** iDEAL or a credit card. */
+  method: OnlinePaymentMethod;
+  /** A new random key (a UUID) per purchase; send the same key again when retrying, and the first purchase is answered instead of a second one. */
+  idempotencyKey: string;
+  /** Where the payer returns after paying: an address on an allowed origin of the app, or an app link. Leave it out for the service's own page. */
+  returnUrl?: string | null | undefined;
+};
+
 /** Change the password; other sessions end. */
 export type ChangePasswordInput = {
   /** The current password. */
@@ -84,6 +98,8 @@ export type ErrorCode =
   | 'INVALID_XBRL'
   /** MaintenanceInProgress: ordering is paused for maintenance. */
   | 'MAINTENANCE_IN_PROGRESS'
+  /** NothingFiled: nothing filed for that financial year. */
+  | 'NOTHING_FILED'
   /** PaymentProviderUnavailable: the payment provider could not be reached. */
   | 'PAYMENT_PROVIDER_UNAVAILABLE'
   /** UnsafeDocument: the file was refused as a risk to the service. */
@@ -167,6 +183,28 @@ export type OnlinePaymentMethod =
   /** By credit card. */
   | 'CREDIT_CARD';
 
+/** How an order was paid. */
+export type OrderPaymentMethod =
+  /** From the prepaid balance. */
+  | 'BALANCE'
+  /** By direct debit on the mandate, invoiced once a month. */
+  | 'DIRECT_DEBIT'
+  /** iDEAL (anonymous purchase). */
+  | 'IDEAL'
+  /** Credit card (anonymous purchase). */
+  | 'CREDIT_CARD';
+
+/** Where an order stands. */
+export type OrderStatus =
+  /** An anonymous purchase waiting for its payment. */
+  | 'AWAITING_PAYMENT'
+  /** Placed; its document is being made. */
+  | 'PLACED'
+  /** Its document can be downloaded. */
+  | 'DELIVERED'
+  /** An anonymous purchase whose payment did not go through. */
+  | 'CANCELLED';
+
 /** How an account's orders are paid. */
 export type PaymentMethod =
   /** From the prepaid balance (private accounts). */
@@ -193,6 +231,18 @@ export type PaymentStatus =
   | 'FAILED'
   /** Not completed in time; final. Nothing was charged. */
   | 'EXPIRED';
+
+/** Order a register product. */
+export type PlaceOrderInput = {
+  /** The product's code (see products). */
+  productCode: string;
+  /** The KVK number of the company it is about. */
+  kvkNumber: string;
+  /** A new random key (a UUID) per order; send the same key again when retrying, and the first order is answered instead of a second one. */
+  idempotencyKey: string;
+  /** Only for products about filed annual accounts: the last day of the financial year. */
+  financialYearEnd?: string | null | undefined;
+};
 
 /** Where a refund request stands. */
 export type RefundStatus =
@@ -391,15 +441,22 @@ export type BalanceQuery = { balance: { balanceCents: number, heldCents: number,
 
 export type RefundRequestFieldsFragment = { id: string, amountCents: number, status: RefundStatus, ibanMasked: string | null, accountHolder: string | null, reason: string | null, requestedAt: string, decidedAt: string | null, rejectionReason: string | null };
 
-export type ChangePasswordMutationVariables = Exact<{
-  input: ChangePasswordInput;
+export type BuyCertifiedExtractMutationVariables = Exact<{
+  input: BuyCertifiedExtractInput;
 }>;
 
 
-export type ChangePasswordMutation = { changePassword:
-    | { __typename: 'ChangePasswordPayload', message: string, viewer: { id: string, accessCode: string, sessionExpiresAt: string } }
+export type BuyCertifiedExtractMutation = { buyCertifiedExtract:
+    | { __typename: 'BuyCertifiedExtractPayload', message: string, order: { id: string, reference: string, productCode: string, kvkNumber: string, status: OrderStatus, priceCents: number, paymentMethod: OrderPaymentMethod, placedAt: string }, payment: { id: string, purpose: PaymentPurpose, amountCents: number, method: OnlinePaymentMethod, status: PaymentStatus, paymentUrl: string | null, createdAt: string, expiresAt: string | null, settledAt: string | null } }
     | { __typename: 'InvalidInput', code: ErrorCode, message: string, field: Array<string> | null, problems: Array<{ field: Array<string>, message: string }> }
+    | { __typename: 'NotFound', code: ErrorCode, message: string, field: Array<string> | null }
+    | { __typename: 'MaintenanceInProgress', notice: string, endsAt: string, code: ErrorCode, message: string, field: Array<string> | null }
+    | { __typename: 'IdempotencyKeyReused', code: ErrorCode, message: string, field: Array<string> | null }
+    | { __typename: 'IdempotencyKeyInProgress', code: ErrorCode, message: string, field: Array<string> | null }
+    | { __typename: 'PaymentProviderUnavailable', code: ErrorCode, message: string, field: Array<string> | null }
    };
+
+export type PaymentFieldsFragment = { id: string, purpose: PaymentPurpose, amountCents: number, method: OnlinePaymentMethod, status: PaymentStatus, paymentUrl: string | null, createdAt: string, expiresAt: string | null, settledAt: string | null };
 
 type ErrorFields_IdempotencyKeyInProgress_Fragment = { code: ErrorCode, message: string, field: Array<string> | null };
 
@@ -421,6 +478,8 @@ type ErrorFields_MaintenanceInProgress_Fragment = { code: ErrorCode, message: st
 
 type ErrorFields_NotFound_Fragment = { code: ErrorCode, message: string, field: Array<string> | null };
 
+type ErrorFields_NothingFiled_Fragment = { code: ErrorCode, message: string, field: Array<string> | null };
+
 type ErrorFields_PaymentProviderUnavailable_Fragment = { code: ErrorCode, message: string, field: Array<string> | null };
 
 type ErrorFields_UnsafeDocument_Fragment = { code: ErrorCode, message: string, field: Array<string> | null };
@@ -440,11 +499,22 @@ export type ErrorFieldsFragment =
   | ErrorFields_InvalidXbrl_Fragment
   | ErrorFields_MaintenanceInProgress_Fragment
   | ErrorFields_NotFound_Fragment
+  | ErrorFields_NothingFiled_Fragment
   | ErrorFields_PaymentProviderUnavailable_Fragment
   | ErrorFields_UnsafeDocument_Fragment
   | ErrorFields_UnsupportedDocument_Fragment
   | ErrorFields_XbrlMismatch_Fragment
 ;
+
+export type ChangePasswordMutationVariables = Exact<{
+  input: ChangePasswordInput;
+}>;
+
+
+export type ChangePasswordMutation = { changePassword:
+    | { __typename: 'ChangePasswordPayload', message: string, viewer: { id: string, accessCode: string, sessionExpiresAt: string } }
+    | { __typename: 'InvalidInput', code: ErrorCode, message: string, field: Array<string> | null, problems: Array<{ field: Array<string>, message: string }> }
+   };
 
 export type ChangePaymentMethodMutationVariables = Exact<{
   input: ChangePaymentMethodInput;
@@ -514,10 +584,40 @@ export type NodeQuery = { node:
     | { __typename: 'AccessCodeRequest', name: string, kvkNumber: string, companyName: string, status: AccessCodeRequestStatus, expectedBy: string, id: string }
     | { __typename: 'AnnualReport', id: string }
     | { __typename: 'MaintenanceWindow', id: string }
+    | { __typename: 'Order', id: string }
     | { __typename: 'Payment', id: string }
     | { __typename: 'RefundRequest', id: string }
     | { __typename: 'Viewer', accessCode: string, usage: AccountUsage, name: string, id: string }
    | null };
+
+export type OrderQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type OrderQuery = { node:
+    | { __typename: 'AccessCodeRequest', id: string }
+    | { __typename: 'AnnualReport', id: string }
+    | { __typename: 'MaintenanceWindow', id: string }
+    | { __typename: 'Order', id: string, reference: string, productCode: string, kvkNumber: string, financialYearEnd: string | null, status: OrderStatus, priceCents: number, paymentMethod: OrderPaymentMethod, mandateReference: string | null, toBeInvoiced: boolean, placedAt: string, deliveredAt: string | null, downloadUrl: string | null, downloadExpiresAt: string | null, placedBy: string | null, product: { code: string, name: string, priceCents: number | null }, company: { name: string } | null }
+    | { __typename: 'Payment', id: string }
+    | { __typename: 'RefundRequest', id: string }
+    | { __typename: 'Viewer', id: string }
+   | null };
+
+export type OrderFieldsFragment = { id: string, reference: string, productCode: string, kvkNumber: string, financialYearEnd: string | null, status: OrderStatus, priceCents: number, paymentMethod: OrderPaymentMethod, mandateReference: string | null, toBeInvoiced: boolean, placedAt: string, deliveredAt: string | null, downloadUrl: string | null, downloadExpiresAt: string | null, placedBy: string | null, product: { code: string, name: string, priceCents: number | null }, company: { name: string } | null };
+
+export type OrdersQueryVariables = Exact<{
+  status?: OrderStatus | null | undefined;
+  placedFrom?: string | null | undefined;
+  placedUntil?: string | null | undefined;
+  kvkNumber?: string | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type OrdersQuery = { orders: { edges: Array<{ cursor: string, node: { id: string, reference: string, productCode: string, kvkNumber: string, financialYearEnd: string | null, status: OrderStatus, priceCents: number, paymentMethod: OrderPaymentMethod, mandateReference: string | null, toBeInvoiced: boolean, placedAt: string, deliveredAt: string | null, downloadUrl: string | null, downloadExpiresAt: string | null, placedBy: string | null, product: { code: string, name: string, priceCents: number | null }, company: { name: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export type PaymentQueryVariables = Exact<{
   id: string | number;
@@ -528,17 +628,38 @@ export type PaymentQuery = { node:
     | { __typename: 'AccessCodeRequest', id: string }
     | { __typename: 'AnnualReport', id: string }
     | { __typename: 'MaintenanceWindow', id: string }
+    | { __typename: 'Order', id: string }
     | { __typename: 'Payment', id: string, purpose: PaymentPurpose, amountCents: number, method: OnlinePaymentMethod, status: PaymentStatus, paymentUrl: string | null, createdAt: string, expiresAt: string | null, settledAt: string | null }
     | { __typename: 'RefundRequest', id: string }
     | { __typename: 'Viewer', id: string }
    | null };
 
-export type PaymentFieldsFragment = { id: string, purpose: PaymentPurpose, amountCents: number, method: OnlinePaymentMethod, status: PaymentStatus, paymentUrl: string | null, createdAt: string, expiresAt: string | null, settledAt: string | null };
-
 export type PaymentMethodQueryVariables = Exact<{ [key: string]: never; }>;
 
 
 export type PaymentMethodQuery = { viewer: { id: string, paymentMethod: { method: PaymentMethod, canChange: boolean, mandate: { reference: string, ibanMasked: string, accountHolder: string, signedAt: string } | null } | null } | null };
+
+export type PlaceOrderMutationVariables = Exact<{
+  input: PlaceOrderInput;
+}>;
+
+
+export type PlaceOrderMutation = { placeOrder:
+    | { __typename: 'PlaceOrderPayload', message: string, order: { id: string, reference: string, productCode: string, kvkNumber: string, financialYearEnd: string | null, status: OrderStatus, priceCents: number, paymentMethod: OrderPaymentMethod, mandateReference: string | null, toBeInvoiced: boolean, placedAt: string, deliveredAt: string | null, downloadUrl: string | null, downloadExpiresAt: string | null, placedBy: string | null, product: { code: string, name: string, priceCents: number | null }, company: { name: string } | null } }
+    | { __typename: 'InvalidInput', code: ErrorCode, message: string, field: Array<string> | null, problems: Array<{ field: Array<string>, message: string }> }
+    | { __typename: 'NotFound', code: ErrorCode, message: string, field: Array<string> | null }
+    | { __typename: 'NothingFiled', code: ErrorCode, message: string, field: Array<string> | null }
+    | { __typename: 'InsufficientBalance', availableCents: number, requiredCents: number, code: ErrorCode, message: string, field: Array<string> | null }
+    | { __typename: 'InvalidState', code: ErrorCode, message: string, field: Array<string> | null }
+    | { __typename: 'MaintenanceInProgress', notice: string, endsAt: string, code: ErrorCode, message: string, field: Array<string> | null }
+    | { __typename: 'IdempotencyKeyReused', code: ErrorCode, message: string, field: Array<string> | null }
+    | { __typename: 'IdempotencyKeyInProgress', code: ErrorCode, message: string, field: Array<string> | null }
+   };
+
+export type ProductsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ProductsQuery = { products: Array<{ code: string, name: string, description: string, priceCents: number | null, vatCents: number, vatStatement: string, needsFinancialYearEnd: boolean, anonymousPurchase: boolean, orderable: boolean }> };
 
 export type RequestAccessCodeMutationVariables = Exact<{
   input: RequestAccessCodeInput;

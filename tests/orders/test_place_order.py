@@ -30,8 +30,16 @@ from tests.payments.support import (
     request_refund,
     sqlite_only,
 )
-from tests.support.api import gql
-from tests.support.factories import add_company
+from tests.support.api import gql, gql_upload
+from tests.support.documents import pdf_document
+from tests.support.factories import add_company, pdf_text
+
+FILE = """
+mutation File($input: FileAnnualReportInput!) {
+  fileAnnualReport(input: $input) { __typename ... on Error { code message } }
+}
+"""
+FILED_PDF = pdf_document("Balans van het testbedrijf")
 
 
 async def order_count(app: Starlette) -> int:
@@ -219,6 +227,38 @@ async def test_an_annual_accounts_product_needs_that_years_filing(app: Starlette
         result = await place(client, order_input("ANNUAL_ACCOUNTS", year_end=date(2023, 12, 31)))
 
         assert (result["__typename"], result["field"]) == ("NothingFiled", ["financialYearEnd"])
+
+
+async def test_annual_accounts_are_delivered_with_the_filed_pdf_pages_appended(
+    app: Starlette,
+) -> None:
+    # The filed version's media type (not its format name) reaches the document renderer.
+    year_end = date(2024, 12, 31)
+    codes = await organisation(app)
+    async with signed_in(app, codes["main"]) as client:
+        filed = await gql_upload(
+            client,
+            FILE,
+            {
+                "input": {
+                    "kvkNumber": KVK,
+                    "financialYearEnd": year_end.isoformat(),
+                    "document": None,
+                }
+            },
+            {"0": ("variables.input.document", ("jaarrekening.pdf", FILED_PDF, "application/pdf"))},
+        )
+        assert filed.json()["data"]["fileAnnualReport"]["__typename"] == "FileAnnualReportPayload"
+
+        result = await place(client, order_input("ANNUAL_ACCOUNTS", year_end=year_end))
+
+        assert result["__typename"] == "PlaceOrderPayload", result
+        assert result["order"]["status"] == "DELIVERED"
+        document = await client.get(
+            result["order"]["downloadUrl"].removeprefix("http://127.0.0.1:8000")
+        )
+        assert document.status_code == 200
+        assert "Balans van het testbedrijf" in pdf_text(document.content)
 
 
 @sqlite_only

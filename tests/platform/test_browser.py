@@ -1,6 +1,7 @@
 """In a real headless Chromium against a real `toegang serve`: GraphiQL, the example SPA on a
-second origin (also paying a top-up on the sandbox's checkout page), and a page on another
-site that tries to read and change the victim's data.
+second origin (also paying a top-up on the sandbox's checkout page, and ordering a product
+and downloading its document), and a page on another site that tries to read and change the
+victim's data.
 
 One server, one SPA site and one browser serve the whole module; every test gets a fresh
 browser context (its own cookie jar).
@@ -11,6 +12,8 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,16 +23,17 @@ from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Response
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Response, expect
 
 from tests.support.browser import EXAMPLE_SPA, StaticSite, chromium, static_site
 from tests.support.documents import pdf_document
-from tests.support.factories import code_in
+from tests.support.factories import code_in, pdf_text
 from tests.support.live import (
     LiveServer,
     MailFolder,
     free_port,
     live_server,
+    pay_at_the_sandbox,
     run_toegang,
     server_env,
 )
@@ -45,6 +49,8 @@ ATTACKER_PASSWORD = "het wachtwoord van de aanvaller 1234"
 # annual accounts, filed one year in the demo data and left earlier years unfiled.
 BUSINESS_CODE = "DEMA-BZNS-2345"
 BUSINESS_PASSWORD = "koffie met appeltaart om tien uur"
+BUSINESS_KVK = "90000001"
+BUSINESS_NAME = "Bakkerij De Zon B.V."
 
 TIMEOUT_MS = 10_000
 
@@ -65,6 +71,18 @@ mutation RequestAccessCode($input: RequestAccessCodeInput!) {
   requestAccessCode(input: $input) { __typename }
 }
 """
+
+TOP_UP = """
+mutation TopUp($input: TopUpInput!) {
+  topUp(input: $input) {
+    __typename
+    ... on TopUpPayload { payment { paymentUrl } }
+    ... on Error { code message }
+  }
+}
+"""
+
+BALANCE = "query { balance { balanceCents } }"
 
 # In GraphiQL every document carries the default document's operation name: GraphiQL sends
 # the operation name it last parsed from the editor, so a new name could arrive a moment late.
@@ -592,5 +610,116 @@ def test_the_example_spa_tops_up_a_private_balance_through_the_checkout_page_and
     assert api_post(context, stack, "query { balance { balanceCents } }")["data"] == {
         "balance": {"balanceCents": 1000}
     }
+    assert page.locator("#error").is_hidden()
+    assert errors == []
+
+
+def funded_private_account(stack: Stack, email: str, password: str, cents: int) -> str:
+    """A new private access code whose balance holds `cents`: topped up over HTTP and paid on
+    the sandbox's checkout page, once the worker delivered the provider's webhook; the code."""
+    code = new_private_account(stack, email, password)
+    with stack.server.client() as http:
+        variables = {"input": {"accessCode": code, "password": password}}
+        signed_in = http.post("/graphql", json={"query": LOG_IN, "variables": variables}).json()
+        assert signed_in["data"]["logIn"]["__typename"] == "LogInPayload", signed_in
+        top_up = {"amountCents": cents, "method": "IDEAL", "idempotencyKey": str(uuid.uuid4())}
+        started = http.post(
+            "/graphql", json={"query": TOP_UP, "variables": {"input": top_up}}
+        ).json()["data"]["topUp"]
+        assert started["__typename"] == "TopUpPayload", started
+        assert pay_at_the_sandbox(http, started["payment"]["paymentUrl"]).status_code == 303
+        deadline = time.monotonic() + 10
+        while True:
+            body = http.post("/graphql", json={"query": BALANCE}).json()
+            if body["data"]["balance"]["balanceCents"] == cents:
+                return code
+            assert time.monotonic() < deadline, body
+            time.sleep(0.05)
+
+
+def euros(cents: int) -> str:
+    """Cents as the SPA shows them (nl), with a plain space: 290 -> "€ 2,90"."""
+    return f"€ {cents // 100},{cents % 100:02d}"
+
+
+def test_the_example_spa_orders_an_extract_from_the_balance_and_downloads_its_pdf(
+    stack: Stack, context: BrowserContext
+) -> None:
+    # given: a private account with EUR 20 on its balance; the products, read anonymously
+    password = "een lange zin als wachtwoord voor mijn bestelling"
+    code = funded_private_account(stack, "joke.bakker@example.nl", password, 2000)
+    catalog = api_post(context, stack, "query { products { code priceCents } }")["data"]
+    price = {p["code"]: p["priceCents"] for p in catalog["products"]}["EXTRACT"]
+    page = context.new_page()
+    errors = collect_errors(page)
+    page.goto(stack.spa.url(f"index.html?api={quote(stack.graphql, safe='')}"))
+    page.locator("body[data-state='signed-out']").wait_for()
+    page.locator("#products[data-state='ready']").wait_for()
+    listed_price = shown(page, "#products-body tr[data-code='EXTRACT'] td:nth-child(2)")
+    vat_statement = page.inner_text("#vat-statement")
+    not_orderable = page.get_attribute("#products-body tr[data-code='FILED_DOCUMENT']", "class")
+    page.fill("#access-code", code)
+    page.fill("#password", password)
+    page.click("#sign-in-button")
+    page.locator("#orders[data-state='ready']").wait_for()
+    page.locator("#balance[data-state='ready']").wait_for()
+    empty_before = page.locator("#orders-empty").is_visible()
+    offered = page.eval_on_selector_all(
+        "#order-product option", "options => options.map(o => o.value)"
+    )
+    # ... the financial year end is asked only for a product about filed annual accounts
+    page.select_option("#order-product", "ANNUAL_ACCOUNTS")
+    year_end_for_accounts = page.locator("#order-year-end").is_visible()
+    page.select_option("#order-product", "EXTRACT")
+    year_end_for_extract = page.locator("#order-year-end").is_visible()
+    # when: an extract of the bakery, ordered from the balance
+    page.fill("#order-kvk-number", BUSINESS_KVK)
+    page.click("#place-order-button")
+    row = page.locator("#orders-body tr[data-status='DELIVERED']")
+    row.wait_for()
+    expect(page.locator("#balance-available")).to_have_text(
+        euros(2000 - price).replace(" ", "\xa0")
+    )
+    with (
+        page.expect_request(f"{stack.origin}/files/*") as fetching,
+        page.expect_download() as downloading,
+    ):
+        row.locator("a.download").click()
+    download = downloading.value
+    content = Path(download.path()).read_bytes()
+    sent_cookie = fetching.value.all_headers().get("cookie", "")
+    # then: the product list, in euros the Dutch way, without VAT
+    assert listed_price == euros(price)
+    assert vat_statement == "Over producten van het Handelsregister wordt geen btw berekend."
+    assert not_orderable == "not-orderable" and "FILED_DOCUMENT" not in offered
+    assert (empty_before, year_end_for_accounts, year_end_for_extract) == (True, True, False)
+    # ... the order as the API has it, in the list, with the price gone from the balance
+    [order] = [
+        e["node"]
+        for e in api_post(
+            context, stack, "query { orders { edges { node { reference placedAt } } } }"
+        )["data"]["orders"]["edges"]
+    ]
+    assert page.inner_text("#order-result") == f"Je bestelling {order['reference']} is geplaatst."
+    assert page.locator("#orders-body tr").count() == 1
+    cells = [shown(page, f"#orders-body tr td:nth-child({n})") for n in range(1, 8)]
+    placed_at = datetime.fromisoformat(order["placedAt"]).astimezone(ZoneInfo("Europe/Amsterdam"))
+    assert cells[:5] == [
+        order["reference"],
+        "Uittreksel Handelsregister",
+        BUSINESS_NAME,
+        "Geleverd",
+        euros(price),
+    ]
+    assert placed_at.strftime("%H:%M") in cells[5] and str(placed_at.year) in cells[5]
+    assert cells[6] == "Downloaden"
+    assert shown(page, "#balance-amount") == euros(2000 - price)
+    # ... and its document, downloaded with the session cookie from the API's own origin
+    assert download.url.startswith(f"{stack.origin}/files/")
+    assert fetching.value.is_navigation_request() and "toegang_session=" in sent_cookie
+    assert download.suggested_filename.endswith(".pdf")
+    assert content.startswith(b"%PDF")
+    assert BUSINESS_NAME in pdf_text(content)
+    assert page.url.startswith(stack.spa.origin())  # the attachment left the page where it was
     assert page.locator("#error").is_hidden()
     assert errors == []

@@ -41,13 +41,14 @@ from gql.schema.root import executor, schema
 from gql.services.shared.formatting import AMSTERDAM
 from tests.support.api import http_client, make_settings, outbox
 from tests.support.documents import pdf_document
-from tests.support.factories import code_in, token_in
+from tests.support.factories import code_in, pdf_text, token_in
 from tests.support.live import (
     LiveServer,
     MailFolder,
     create_staff,
     free_port,
     live_server,
+    pay_at_the_sandbox,
     run_toegang,
     server_env,
 )
@@ -80,7 +81,6 @@ THIRD_PASSWORD = "de derde zin die ik als wachtwoord kies"
 STAFF_PASSWORD = "een lange zin voor het back office"
 # A valid Dutch IBAN (the standard example): pays the top-up, gets the refund, signs a mandate.
 IBAN = "NL91ABNA0417164300"
-CHECKOUT_TOKEN = re.compile(r'name="token" value="([0-9a-f]{64})"')
 
 
 def operation_files() -> list[Path]:
@@ -417,18 +417,6 @@ class Scenario:
         self.ran.add(name)
         data: dict[str, Any] = body["data"]
         return data
-
-
-def pay_at_the_sandbox(client: httpx.Client, payment_url: str) -> httpx.Response:
-    """Open the sandbox's checkout page and press Pay with a payer's IBAN, as a payer does."""
-    page = client.get(payment_url)
-    assert page.status_code == 200, page.text
-    token = CHECKOUT_TOKEN.search(page.text)
-    assert token is not None, page.text
-    return client.post(
-        payment_url,
-        data={"token": token.group(1), "decision": "pay", "iban": IBAN, "name": "A. de Vries"},
-    )
 
 
 def wait_until_settled(
@@ -845,6 +833,100 @@ def test_every_operation_runs_against_a_live_server_in_a_happy_path_scenario(
             "REJECTED",
             "APPROVED",
         ]
+
+        # Products, read without signing in; Anna orders an extract of the bakery from her
+        # balance, reads it back, downloads its document and finds it with a filter.
+        with contract_server.client() as visitor:
+            catalog = {p["code"]: p for p in scenario.run(visitor, "Products")["products"]}
+        extract = catalog["EXTRACT"]
+        assert (extract["orderable"], extract["vatCents"]) == (True, 0)
+        assert extract["needsFinancialYearEnd"] is False and extract["priceCents"] > 0
+        assert catalog["ANNUAL_ACCOUNTS"]["needsFinancialYearEnd"] is True
+        order_input = {
+            "productCode": "EXTRACT",
+            "kvkNumber": BAKERY_KVK,
+            "idempotencyKey": str(uuid.uuid4()),
+        }
+        placed = scenario.run(spa, "PlaceOrder", {"input": order_input})["placeOrder"]
+        assert placed["__typename"] == "PlaceOrderPayload", placed
+        order = placed["order"]
+        assert (order["productCode"], order["paymentMethod"], order["priceCents"]) == (
+            "EXTRACT",
+            "BALANCE",
+            extract["priceCents"],
+        )
+        assert order["reference"] in placed["message"]
+        replayed = scenario.run(spa, "PlaceOrder", {"input": order_input})["placeOrder"]
+        assert replayed["order"]["id"] == order["id"]  # the same key: the same order
+        read_back = scenario.run(spa, "Order", {"id": order["id"]})["node"]
+        assert (read_back["__typename"], read_back["reference"], read_back["status"]) == (
+            "Order",
+            order["reference"],
+            "DELIVERED",
+        )
+        assert read_back["company"]["name"] == "Bakkerij De Zon B.V."
+        assert read_back["product"]["name"] == extract["name"]
+        assert read_back["downloadExpiresAt"] is None  # a cookie session
+        document_response = spa.get(read_back["downloadUrl"])
+        assert document_response.status_code == 200, document_response.text
+        assert document_response.headers["content-type"] == "application/pdf"
+        assert document_response.content.startswith(b"%PDF")
+        assert "Bakkerij De Zon B.V." in pdf_text(document_response.content)
+        paid_orders = scenario.run(spa, "Balance", {"first": 10})["balance"]
+        assert paid_orders["availableCents"] == 1000 - extract["priceCents"]
+        today = datetime.now(AMSTERDAM).date().isoformat()
+        filtered = scenario.run(
+            spa,
+            "Orders",
+            {
+                "status": "DELIVERED",
+                "kvkNumber": BAKERY_KVK,
+                "placedFrom": today,
+                "placedUntil": today,
+                "first": 10,
+            },
+        )["orders"]
+        assert [e["node"]["id"] for e in filtered["edges"]] == [order["id"]]
+        assert filtered["pageInfo"]["hasNextPage"] is False
+        elsewhere = scenario.run(spa, "Orders", {"kvkNumber": FOUNDATION_KVK})["orders"]
+        assert elsewhere["edges"] == []
+
+        # Without an access code: the digitally certified extract, paid with iDEAL on the
+        # sandbox's checkout page; the e-mailed link downloads the sealed PDF.
+        buyer = "koper@example.nl"
+        with contract_server.client() as visitor:
+            bought = scenario.run(
+                visitor,
+                "BuyCertifiedExtract",
+                {
+                    "input": {
+                        "kvkNumber": BAKERY_KVK,
+                        "email": buyer,
+                        "method": "IDEAL",
+                        "idempotencyKey": str(uuid.uuid4()),
+                    }
+                },
+            )["buyCertifiedExtract"]
+            assert bought["__typename"] == "BuyCertifiedExtractPayload", bought
+            assert (bought["order"]["status"], bought["payment"]["status"]) == (
+                "AWAITING_PAYMENT",
+                "OPEN",
+            )
+            assert (
+                bought["payment"]["amountCents"]
+                == catalog["CERTIFIED_EXTRACT_DIGITAL"]["priceCents"]
+            )
+            paid_extract = pay_at_the_sandbox(visitor, bought["payment"]["paymentUrl"])
+            assert paid_extract.status_code == 303
+            ready = mail.next_to(buyer, "Je digitaal gewaarmerkt uittreksel")
+            assert bought["order"]["reference"] in ready
+            link = re.search(rf"{re.escape(contract_server.url)}/uittreksel/\S+", ready)
+            assert link is not None, ready
+            sealed = visitor.get(link.group(0))
+        assert sealed.status_code == 200, sealed.text
+        assert sealed.headers["content-type"] == "application/pdf"
+        assert sealed.content.startswith(b"%PDF")
+        assert "Bakkerij De Zon B.V." in pdf_text(sealed.content)
 
         # The bakery's main user signs a new direct-debit mandate.
         with contract_server.client() as bakery:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date, datetime
 from pathlib import Path
@@ -180,6 +181,7 @@ def token_in(text: str) -> str:
     return found.group(1)
 
 
-def pdf_text(path: Path) -> str:
-    """The text of a PDF, as a PDF reader extracts it (pypdf)."""
-    return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
+def pdf_text(pdf: Path | bytes) -> str:
+    """The text of a PDF (a file, or its bytes), as a PDF reader extracts it (pypdf)."""
+    reader = PdfReader(io.BytesIO(pdf) if isinstance(pdf, bytes) else pdf)
+    return "\n".join(page.extract_text() or "" for page in reader.pages)

@@ -300,6 +300,27 @@ class MailFolder:
             time.sleep(0.05)
 
 
+CHECKOUT_TOKEN = re.compile(r'name="token" value="([0-9a-f]{64})"')
+
+
+def pay_at_the_sandbox(
+    client: httpx.Client,
+    payment_url: str,
+    *,
+    iban: str = "NL91ABNA0417164300",
+    name: str = "A. de Vries",
+) -> httpx.Response:
+    """Open the sandbox's checkout page and press Pay with a payer's IBAN, as a payer does."""
+    page = client.get(payment_url)
+    assert page.status_code == 200, page.text
+    token = CHECKOUT_TOKEN.search(page.text)
+    assert token is not None, page.text
+    return client.post(
+        payment_url,
+        data={"token": token.group(1), "decision": "pay", "iban": iban, "name": name},
+    )
+
+
 def create_staff(env: dict[str, str], password: str) -> tuple[str, str]:
     """`toegang create-staff --password-stdin`; returns (access code, TOTP secret)."""
     done = run_toegang(

@@ -67,13 +67,15 @@ async def _job(deps: Deps, order_id: int) -> _Job | None:
                     .limit(1)
                 )
             ).scalar_one_or_none()
-    filed = filed_name = None
+    filed = filed_name = filed_media_type = None
     if version is not None:
         info = await store.info(deps.db, version.file_id)
         assert info is not None
         filed = await store.read_all(deps.db, info)
         filed_name = info.filename
-    return _Job(order, product, company, filed, version.format if version else None, filed_name)
+        # The stored media type ("application/pdf"), never the format name ("PDF").
+        filed_media_type = info.content_type
+    return _Job(order, product, company, filed, filed_media_type, filed_name)
 
 
 def _snapshot(company: Company) -> documents.CompanySnapshot:
