@@ -95,6 +95,8 @@ MUTATIONS = {
     "confirmNewAccessCode": "customer",
     "fileAnnualReport": "customer",
     "topUp": "customer",
+    "placeOrder": "customer",
+    "buyCertifiedExtract": "anonymous purchase",
     "requestRefund": "customer",
     "changePaymentMethod": "customer",
     "staffApproveRefund": "staff: appends one event",

@@ -8,6 +8,7 @@ import pytest
 import trustme
 
 from gql.settings import Settings, SettingsError, SmtpTls
+from tests.support.seal import seal_env
 
 
 def env(tmp_path: Path, **values: str) -> dict[str, str]:
@@ -22,6 +23,8 @@ PRODUCTION = {
     "SMTP_TLS": "starttls",
     # The sandbox payment provider is the default, and production takes it only when told to.
     "PSP_SANDBOX_IN_PRODUCTION": "1",
+    # The register's seal for the digitally certified extract.
+    **seal_env(),
 }
 
 
