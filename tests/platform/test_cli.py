@@ -42,6 +42,16 @@ def test_seed_demo_loads_at_least_20_companies_and_two_accounts_and_twice_change
     assert "2 accounts added" in first.stdout
     assert "0 accounts added" in second.stdout
     assert "DEMA-PRVT-2345" in second.stdout  # it says how to sign in, every time
+    path = sqlite_url.removeprefix("sqlite+aiosqlite:///")
+    with sqlite3.connect(path) as db:
+        orders = db.execute(
+            "SELECT o.product_code, o.status, a.usage FROM product_order o "
+            "JOIN account a ON a.id = o.account_id"
+        ).fetchall()
+    # both demo accounts have orders, every one with its document; one is sealed
+    assert {usage for _, _, usage in orders} == {"PRIVATE", "BUSINESS"}
+    assert {status for _, status, _ in orders} == {"DELIVERED"}
+    assert "CERTIFIED_EXTRACT_DIGITAL" in {product for product, _, _ in orders}
 
 
 def test_seed_demo_is_refused_in_production(env: dict[str, str], sqlite_url: str) -> None:
