@@ -6,6 +6,7 @@ shown with the question; visible only to the account that asked and to staff."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -253,6 +254,29 @@ async def test_staff_answer_once_the_answer_is_mailed_shown_and_audited(
     [event] = [e for e in await audit_rows(app) if e.action == "question.answered"]
     assert event.subject == f"question:{key[1]}"
     assert "wijzigen" not in event.details  # free text stays on the question
+
+
+async def test_two_answers_at_once_one_is_given_mailed_and_audited_the_other_is_invalid_state(
+    app: Starlette, staff: httpx.AsyncClient
+) -> None:
+    # given
+    async with signed_in(app) as client:
+        question = (await ask(client))["question"]
+    # when
+    results = await asyncio.gather(
+        answer(staff, question["id"], "Eerste antwoord"),
+        answer(staff, question["id"], "Tweede antwoord"),
+    )
+    # then
+    assert sorted(r["__typename"] for r in results) == [
+        "InvalidState",
+        "StaffAnswerQuestionPayload",
+    ]
+    [given] = [r["question"]["answer"] for r in results if "question" in r]
+    assert len([m for m in await outbox(app) if m.template == "question_answered"]) == 1
+    assert len([e for e in await audit_rows(app) if e.action == "question.answered"]) == 1
+    async with app.state.deps.db.read() as session:
+        assert await session.scalar(select(Question.answer)) == given
 
 
 @sqlite_only

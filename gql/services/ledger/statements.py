@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from babel.dates import format_date as babel_date
 from sqlalchemy import func, select
@@ -50,6 +50,9 @@ STATEMENT_ROUTE = "/saldo/overzicht/{file}"
 FORMATS = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8"}
 _MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
 FIRST_YEAR = 2000
+# An entry carries the moment its use case began: a write that began just before a month's
+# end commits just after it. A month counts as over (its statement final) a while later.
+SETTLED_AFTER = timedelta(minutes=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +76,7 @@ class Statement:
     starts_at: datetime
     #: The start of the next month; while the month runs, the moment the statement was made.
     ends_at: datetime
+    #: The month is over (and settled): the statement never changes any more.
     complete: bool
     opening_cents: int
     opening_held_cents: int
@@ -144,7 +148,7 @@ async def _statement(
     deps: Deps, account: Account, month: str, bounds: tuple[datetime, datetime], now: datetime
 ) -> Statement:
     start, end = bounds
-    complete = now >= end
+    complete = now >= end + SETTLED_AFTER
     assert account.id is not None
     async with deps.db.read() as session:
         opening, opening_held = await _sums_before(session, account.id, start)
@@ -187,7 +191,7 @@ async def _statement(
         access_code=access_codes.display(account.access_code),
         month=month,
         starts_at=start,
-        ends_at=end if complete else now,
+        ends_at=min(end, now),
         complete=complete,
         opening_cents=opening,
         opening_held_cents=opening_held,
