@@ -20,7 +20,7 @@ from starlette.staticfiles import StaticFiles
 from gql.clock import Clock
 from gql.db import Database
 from gql.demo import demo_access_codes_present
-from gql.downloads import DownloadEndpoint, LinkDownloadEndpoint
+from gql.downloads import DownloadEndpoint, LinkDownloadEndpoint, StatementDownloadEndpoint
 from gql.http import GraphQLEndpoint, client_ip
 from gql.mail.dispatcher import Dispatcher
 from gql.mail.sender import make_senders
@@ -30,6 +30,7 @@ from gql.payment_pages import ReturnPage, WebhookEndpoint
 from gql.psp.checkout import checkout_routes
 from gql.psp.sandbox import SandboxProvider
 from gql.schema.root import executor
+from gql.services.ledger.statements import STATEMENT_ROUTE
 from gql.services.shared.deps import Deps
 from gql.services.shared.hashing import HashParameters, PasswordHashing
 from gql.settings import Settings
@@ -130,6 +131,7 @@ def create_app(
         Route("/graphql", endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         Route("/files/{file_id}", DownloadEndpoint(deps).handle, methods=["GET"]),
         Route("/uittreksel/{token}", LinkDownloadEndpoint(deps).handle, methods=["GET"]),
+        Route(STATEMENT_ROUTE, StatementDownloadEndpoint(deps).handle, methods=["GET"]),
         Route("/psp/webhook", WebhookEndpoint(deps).handle, methods=["POST"]),
         Route("/betaling/{public_id}", ReturnPage(deps).handle, methods=["GET"]),
         Route("/healthz", healthz),

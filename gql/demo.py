@@ -17,6 +17,7 @@ from gql.models.filings import AnnualReport, AnnualReportVersion, FilingFormat
 from gql.models.ledger import Balance, EntryKind, RefundRequest
 from gql.models.orders import Order, OrderPayment, OrderStatus
 from gql.models.payments import Payment, PaymentPurpose, PaymentState
+from gql.models.questions import Question, QuestionTopic
 from gql.models.register import Company
 from gql.models.service import MaintenanceWindow
 from gql.services import mandates
@@ -340,6 +341,7 @@ async def seed(deps: Deps) -> list[DemoAccount]:
         if "90000001" in ours:
             await _demo_filing(session, now)
         await _demo_maintenance(session, now)
+        await _demo_question(session, now)
         await _demo_balance(session, now)
         placed = await _demo_orders(session, now)
         await session.commit()
@@ -545,6 +547,33 @@ async def _demo_maintenance(session: AsyncSession, now: datetime) -> None:
             notice_en="Planned maintenance of the trade register: ordering and topping up are "
             "paused for a while. Viewing and signing in keep working.",
             created_at=now,
+        )
+    )
+
+
+async def _demo_question(session: AsyncSession, now: datetime) -> None:
+    """The business demo account asked why its invoice address did not follow its move, so
+    the back office has a question to answer."""
+    asker = await session.scalar(select(Account.id).where(Account.access_code == "DEMABZNS2345"))
+    if asker is None or await session.scalar(
+        select(Question.id).where(Question.account_id == asker).limit(1)
+    ):
+        return
+    session.add(
+        Question(
+            account_id=asker,
+            topic=QuestionTopic.INVOICE_ADDRESS,
+            text="Onze laatste factuur ging nog naar ons oude adres, terwijl we de verhuizing "
+            "hebben doorgegeven. Kunt u het factuuradres aanpassen?",
+            old_street="Lijnmarkt",
+            old_house_number="20",
+            old_postal_code="3511 KH",
+            old_city="Utrecht",
+            new_street="Oudegracht",
+            new_house_number="112",
+            new_postal_code="3511 AV",
+            new_city="Utrecht",
+            asked_at=now - timedelta(days=1),
         )
     )
 

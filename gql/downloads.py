@@ -17,17 +17,30 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from gql.files import store
-from gql.files.access import Downloader, may_download, verify_link
+from gql.files.access import Downloader, may_download, verify_link, verify_path_link
 from gql.models.accounts import Account, Usage
 from gql.services.accounts import sessions
+from gql.services.ledger import statements
 from gql.services.orders import links
 from gql.services.shared.deps import Deps
+
+
+async def session_downloader(deps: Deps, request: Request) -> Downloader | None:
+    """The account of the request's session: a bearer token, else the session cookie."""
+    auth = request.headers.get("authorization", "")
+    token = auth[7:].strip() if auth[:7].lower() == "bearer " else None
+    token = token or request.cookies.get(deps.settings.session_cookie_name)
+    if not token:
+        return None
+    info = await sessions.resolve(deps.db, token=token, now=deps.clock.now())
+    if info is None:
+        return None
+    return Downloader(info.account_id, is_staff=info.usage == Usage.STAFF)
 
 
 class DownloadEndpoint:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
-        self.cookie_name = deps.settings.session_cookie_name
 
     async def handle(self, request: Request) -> Response:
         raw_id = request.path_params.get("file_id", "")
@@ -58,15 +71,7 @@ class DownloadEndpoint:
                 now=self.deps.clock.now(),
             )
             return await self._link_holder(account_id) if account_id else None
-        auth = request.headers.get("authorization", "")
-        token = auth[7:].strip() if auth[:7].lower() == "bearer " else None
-        token = token or request.cookies.get(self.cookie_name)
-        if not token:
-            return None
-        info = await sessions.resolve(self.deps.db, token=token, now=self.deps.clock.now())
-        if info is None:
-            return None
-        return Downloader(info.account_id, is_staff=info.usage == Usage.STAFF)
+        return await session_downloader(self.deps, request)
 
     async def _link_holder(self, account_id: int) -> Downloader | None:
         """The account a link was made for, as it is now: staff read as staff; a code that
@@ -98,6 +103,57 @@ class LinkDownloadEndpoint:
         if stored is None:
             return _missing()
         return _stream(self.deps, stored)
+
+
+class StatementDownloadEndpoint:
+    """GET /saldo/overzicht/{YYYY-MM}.pdf or .csv: the balance statement of a month, made on
+    request, for the private account of the session (cookie or bearer token) or the account
+    a signed link was made for; `?lang=en` for English. Any other caller, a malformed name,
+    a month not begun yet: 404, exactly like a missing file."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    async def handle(self, request: Request) -> Response:
+        month, _, file_format = request.path_params.get("file", "").rpartition(".")
+        if statements.month_bounds(month) is None or file_format not in statements.FORMATS:
+            return _missing()
+        params = request.query_params
+        if "signature" in params:
+            account_id = verify_path_link(
+                self.deps.settings,
+                path=statements.statement_path(month, file_format),
+                account=params.get("account", ""),
+                expires=params.get("expires", ""),
+                signature=params.get("signature", ""),
+                now=self.deps.clock.now(),
+            )
+        else:
+            downloader = await session_downloader(self.deps, request)
+            account_id = downloader.account_id if downloader else None
+        made = (
+            await statements.statement_file(
+                self.deps,
+                account_id=account_id,
+                month=month,
+                file_format=file_format,
+                language="en" if params.get("lang") == "en" else "nl",
+            )
+            if account_id is not None
+            else None
+        )
+        if made is None:
+            return _missing()
+        content, filename = made
+        return Response(
+            content,
+            media_type=statements.FORMATS[file_format],
+            headers={
+                "content-disposition": _attachment(filename),
+                "cache-control": "no-store",
+                "referrer-policy": "no-referrer",
+            },
+        )
 
 
 def _stream(deps: Deps, stored: store.FileInfo) -> Response:

@@ -33,6 +33,18 @@ export type AddressInput = {
   city: string;
 };
 
+/** A question to the service centre (the question form). */
+export type AskQuestionInput = {
+  /** What it is about. */
+  topic: QuestionTopic;
+  /** The question: 10 to 2000 characters; line breaks are kept. */
+  text: string;
+  /** Only, and then required, for INVOICE_ADDRESS: the invoice address as it was. */
+  oldAddress?: AddressInput | null | undefined;
+  /** Only, and then required, for INVOICE_ADDRESS: the invoice address as it should be. */
+  newAddress?: AddressInput | null | undefined;
+};
+
 /** Buy the digitally certified extract without an access code. */
 export type BuyCertifiedExtractInput = {
   /** The KVK number of the company. */
@@ -244,6 +256,28 @@ export type PlaceOrderInput = {
   financialYearEnd?: string | null | undefined;
 };
 
+/** Where a question stands. */
+export type QuestionStatus =
+  /** Waiting for the service centre's answer. */
+  | 'OPEN'
+  /** Answered: the answer was e-mailed and shows with the question. */
+  | 'ANSWERED';
+
+/** The topics of the service centre's question form. */
+export type QuestionTopic =
+  /** Access code and signing in ('Toegangscode en inloggen'): a lost password or access code, requesting a code. */
+  | 'ACCESS_CODE'
+  /** Orders and invoices ('Bestellingen en facturen'). For an invoice address that did not follow an address change, use INVOICE_ADDRESS. */
+  | 'ORDERS_AND_INVOICES'
+  /** Orders and invoices: the invoice address was not updated ('Bestellingen en facturen', with the old and the new invoice address). Needs oldAddress and newAddress. */
+  | 'INVOICE_ADDRESS'
+  /** Payment method and balance ('Betaalwijze en tegoed'): direct debit, top-ups, refunds. */
+  | 'PAYMENT_METHOD'
+  /** Filing annual accounts ('Jaarrekening deponeren'). */
+  | 'ANNUAL_ACCOUNTS'
+  /** Anything else ('Overige vragen'). */
+  | 'OTHER';
+
 /** Where a refund request stands. */
 export type RefundStatus =
   /** The amount is held; the service decides. */
@@ -313,6 +347,14 @@ export type SessionKind =
   | 'COOKIE'
   /** A bearer token in the payload, for mobile apps. */
   | 'TOKEN';
+
+/** Answer an open question; the answer is e-mailed to the customer. */
+export type StaffAnswerQuestionInput = {
+  /** The question's id. */
+  questionId: string | number;
+  /** The answer, at most 4000 characters; line breaks are kept. The customer reads it in an e-mail and with the question. */
+  answer: string;
+};
 
 /** Approve a business access-code request. */
 export type StaffApproveAccessCodeRequestInput = {
@@ -429,34 +471,17 @@ export type AnnualReportsQueryVariables = Exact<{
 
 export type AnnualReportsQuery = { annualReports: { edges: Array<{ cursor: string, node: { id: string, kvkNumber: string, companyName: string, financialYearEnd: string, versions: Array<{ version: number, format: FilingFormat, size: number, sha256: string, filedAt: string, filedBy: string, downloadUrl: string, downloadExpiresAt: string | null }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
-export type BalanceQueryVariables = Exact<{
-  first?: number | null | undefined;
-  after?: string | null | undefined;
-  refundsFirst?: number | null | undefined;
-  refundsAfter?: string | null | undefined;
+export type AskQuestionMutationVariables = Exact<{
+  input: AskQuestionInput;
 }>;
 
 
-export type BalanceQuery = { balance: { balanceCents: number, heldCents: number, availableCents: number, transactions: { edges: Array<{ cursor: string, node: { kind: TransactionKind, amountCents: number, heldDeltaCents: number, description: string, createdAt: string } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } }, refundRequests: { edges: Array<{ cursor: string, node: { id: string, amountCents: number, status: RefundStatus, ibanMasked: string | null, accountHolder: string | null, reason: string | null, requestedAt: string, decidedAt: string | null, rejectionReason: string | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } };
-
-export type RefundRequestFieldsFragment = { id: string, amountCents: number, status: RefundStatus, ibanMasked: string | null, accountHolder: string | null, reason: string | null, requestedAt: string, decidedAt: string | null, rejectionReason: string | null };
-
-export type BuyCertifiedExtractMutationVariables = Exact<{
-  input: BuyCertifiedExtractInput;
-}>;
-
-
-export type BuyCertifiedExtractMutation = { buyCertifiedExtract:
-    | { __typename: 'BuyCertifiedExtractPayload', message: string, order: { id: string, reference: string, productCode: string, kvkNumber: string, status: OrderStatus, priceCents: number, paymentMethod: OrderPaymentMethod, placedAt: string }, payment: { id: string, purpose: PaymentPurpose, amountCents: number, method: OnlinePaymentMethod, status: PaymentStatus, paymentUrl: string | null, createdAt: string, expiresAt: string | null, settledAt: string | null } }
+export type AskQuestionMutation = { askQuestion:
+    | { __typename: 'AskQuestionPayload', message: string, question: { id: string, topic: QuestionTopic, topicLabel: string, text: string, status: QuestionStatus, askedAt: string, answer: string | null, answeredAt: string | null, answeredBy: string | null, oldAddress: { street: string, houseNumber: string, postalCode: string, city: string } | null, newAddress: { street: string, houseNumber: string, postalCode: string, city: string } | null } }
     | { __typename: 'InvalidInput', code: ErrorCode, message: string, field: Array<string> | null, problems: Array<{ field: Array<string>, message: string }> }
-    | { __typename: 'NotFound', code: ErrorCode, message: string, field: Array<string> | null }
-    | { __typename: 'MaintenanceInProgress', notice: string, endsAt: string, code: ErrorCode, message: string, field: Array<string> | null }
-    | { __typename: 'IdempotencyKeyReused', code: ErrorCode, message: string, field: Array<string> | null }
-    | { __typename: 'IdempotencyKeyInProgress', code: ErrorCode, message: string, field: Array<string> | null }
-    | { __typename: 'PaymentProviderUnavailable', code: ErrorCode, message: string, field: Array<string> | null }
    };
 
-export type PaymentFieldsFragment = { id: string, purpose: PaymentPurpose, amountCents: number, method: OnlinePaymentMethod, status: PaymentStatus, paymentUrl: string | null, createdAt: string, expiresAt: string | null, settledAt: string | null };
+export type QuestionFieldsFragment = { id: string, topic: QuestionTopic, topicLabel: string, text: string, status: QuestionStatus, askedAt: string, answer: string | null, answeredAt: string | null, answeredBy: string | null, oldAddress: { street: string, houseNumber: string, postalCode: string, city: string } | null, newAddress: { street: string, houseNumber: string, postalCode: string, city: string } | null };
 
 type ErrorFields_IdempotencyKeyInProgress_Fragment = { code: ErrorCode, message: string, field: Array<string> | null };
 
@@ -505,6 +530,45 @@ export type ErrorFieldsFragment =
   | ErrorFields_UnsupportedDocument_Fragment
   | ErrorFields_XbrlMismatch_Fragment
 ;
+
+export type BalanceQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+  refundsFirst?: number | null | undefined;
+  refundsAfter?: string | null | undefined;
+}>;
+
+
+export type BalanceQuery = { balance: { balanceCents: number, heldCents: number, availableCents: number, transactions: { edges: Array<{ cursor: string, node: { kind: TransactionKind, amountCents: number, heldDeltaCents: number, description: string, createdAt: string } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } }, refundRequests: { edges: Array<{ cursor: string, node: { id: string, amountCents: number, status: RefundStatus, ibanMasked: string | null, accountHolder: string | null, reason: string | null, requestedAt: string, decidedAt: string | null, rejectionReason: string | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } };
+
+export type RefundRequestFieldsFragment = { id: string, amountCents: number, status: RefundStatus, ibanMasked: string | null, accountHolder: string | null, reason: string | null, requestedAt: string, decidedAt: string | null, rejectionReason: string | null };
+
+export type BalanceStatementQueryVariables = Exact<{
+  month: string;
+}>;
+
+
+export type BalanceStatementQuery = { balanceStatement:
+    | { __typename: 'BalanceStatement', month: string, startsAt: string, endsAt: string, complete: boolean, openingCents: number, openingHeldCents: number, closingCents: number, closingHeldCents: number, pdfUrl: string, csvUrl: string, downloadExpiresAt: string | null, entries: Array<{ at: string, kind: TransactionKind, description: string, amountCents: number, heldDeltaCents: number, balanceCents: number, heldCents: number }> }
+    | { __typename: 'InvalidInput', code: ErrorCode, message: string, field: Array<string> | null, problems: Array<{ field: Array<string>, message: string }> }
+   };
+
+export type BuyCertifiedExtractMutationVariables = Exact<{
+  input: BuyCertifiedExtractInput;
+}>;
+
+
+export type BuyCertifiedExtractMutation = { buyCertifiedExtract:
+    | { __typename: 'BuyCertifiedExtractPayload', message: string, order: { id: string, reference: string, productCode: string, kvkNumber: string, status: OrderStatus, priceCents: number, paymentMethod: OrderPaymentMethod, placedAt: string }, payment: { id: string, purpose: PaymentPurpose, amountCents: number, method: OnlinePaymentMethod, status: PaymentStatus, paymentUrl: string | null, createdAt: string, expiresAt: string | null, settledAt: string | null } }
+    | { __typename: 'InvalidInput', code: ErrorCode, message: string, field: Array<string> | null, problems: Array<{ field: Array<string>, message: string }> }
+    | { __typename: 'NotFound', code: ErrorCode, message: string, field: Array<string> | null }
+    | { __typename: 'MaintenanceInProgress', notice: string, endsAt: string, code: ErrorCode, message: string, field: Array<string> | null }
+    | { __typename: 'IdempotencyKeyReused', code: ErrorCode, message: string, field: Array<string> | null }
+    | { __typename: 'IdempotencyKeyInProgress', code: ErrorCode, message: string, field: Array<string> | null }
+    | { __typename: 'PaymentProviderUnavailable', code: ErrorCode, message: string, field: Array<string> | null }
+   };
+
+export type PaymentFieldsFragment = { id: string, purpose: PaymentPurpose, amountCents: number, method: OnlinePaymentMethod, status: PaymentStatus, paymentUrl: string | null, createdAt: string, expiresAt: string | null, settledAt: string | null };
 
 export type ChangePasswordMutationVariables = Exact<{
   input: ChangePasswordInput;
@@ -586,6 +650,7 @@ export type NodeQuery = { node:
     | { __typename: 'MaintenanceWindow', id: string }
     | { __typename: 'Order', id: string }
     | { __typename: 'Payment', id: string }
+    | { __typename: 'Question', id: string }
     | { __typename: 'RefundRequest', id: string }
     | { __typename: 'Viewer', accessCode: string, usage: AccountUsage, name: string, id: string }
    | null };
@@ -601,6 +666,7 @@ export type OrderQuery = { node:
     | { __typename: 'MaintenanceWindow', id: string }
     | { __typename: 'Order', id: string, reference: string, productCode: string, kvkNumber: string, financialYearEnd: string | null, status: OrderStatus, priceCents: number, paymentMethod: OrderPaymentMethod, mandateReference: string | null, toBeInvoiced: boolean, placedAt: string, deliveredAt: string | null, downloadUrl: string | null, downloadExpiresAt: string | null, placedBy: string | null, product: { code: string, name: string, priceCents: number | null }, company: { name: string } | null }
     | { __typename: 'Payment', id: string }
+    | { __typename: 'Question', id: string }
     | { __typename: 'RefundRequest', id: string }
     | { __typename: 'Viewer', id: string }
    | null };
@@ -630,6 +696,7 @@ export type PaymentQuery = { node:
     | { __typename: 'MaintenanceWindow', id: string }
     | { __typename: 'Order', id: string }
     | { __typename: 'Payment', id: string, purpose: PaymentPurpose, amountCents: number, method: OnlinePaymentMethod, status: PaymentStatus, paymentUrl: string | null, createdAt: string, expiresAt: string | null, settledAt: string | null }
+    | { __typename: 'Question', id: string }
     | { __typename: 'RefundRequest', id: string }
     | { __typename: 'Viewer', id: string }
    | null };
@@ -660,6 +727,20 @@ export type ProductsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
 export type ProductsQuery = { products: Array<{ code: string, name: string, description: string, priceCents: number | null, vatCents: number, vatStatement: string, needsFinancialYearEnd: boolean, anonymousPurchase: boolean, orderable: boolean }> };
+
+export type QuestionTopicsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type QuestionTopicsQuery = { questionTopics: Array<{ topic: QuestionTopic, label: string, needsAddresses: boolean }> };
+
+export type QuestionsQueryVariables = Exact<{
+  status?: QuestionStatus | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type QuestionsQuery = { questions: { edges: Array<{ cursor: string, node: { id: string, topic: QuestionTopic, topicLabel: string, text: string, status: QuestionStatus, askedAt: string, answer: string | null, answeredAt: string | null, answeredBy: string | null, oldAddress: { street: string, houseNumber: string, postalCode: string, city: string } | null, newAddress: { street: string, houseNumber: string, postalCode: string, city: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export type RequestAccessCodeMutationVariables = Exact<{
   input: RequestAccessCodeInput;
@@ -738,6 +819,18 @@ export type StaffAnnualReportsQueryVariables = Exact<{
 
 
 export type StaffAnnualReportsQuery = { annualReports: { edges: Array<{ cursor: string, node: { id: string, kvkNumber: string, companyName: string, financialYearEnd: string, versions: Array<{ version: number, format: FilingFormat, size: number, sha256: string, filedAt: string, filedBy: string, filedFrom: string | null, downloadUrl: string, downloadExpiresAt: string | null }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type StaffAnswerQuestionMutationVariables = Exact<{
+  input: StaffAnswerQuestionInput;
+}>;
+
+
+export type StaffAnswerQuestionMutation = { staffAnswerQuestion:
+    | { __typename: 'StaffAnswerQuestionPayload', question: { id: string, topic: QuestionTopic, topicLabel: string, text: string, status: QuestionStatus, askedAt: string, answer: string | null, answeredAt: string | null, answeredBy: string | null, oldAddress: { street: string, houseNumber: string, postalCode: string, city: string } | null, newAddress: { street: string, houseNumber: string, postalCode: string, city: string } | null } }
+    | { __typename: 'NotFound', code: ErrorCode, message: string, field: Array<string> | null }
+    | { __typename: 'InvalidState', code: ErrorCode, message: string, field: Array<string> | null }
+    | { __typename: 'InvalidInput', code: ErrorCode, message: string, field: Array<string> | null, problems: Array<{ field: Array<string>, message: string }> }
+   };
 
 export type StaffApproveAccessCodeRequestMutationVariables = Exact<{
   input: StaffApproveAccessCodeRequestInput;
@@ -818,6 +911,15 @@ export type StaffOrganisationCodesQueryVariables = Exact<{
 
 
 export type StaffOrganisationCodesQuery = { staff: { organisationCodes: Array<{ id: string, name: string, email: string, accessCode: string, kvkNumber: string, isMainUser: boolean, active: boolean, createdAt: string }> } };
+
+export type StaffQuestionsQueryVariables = Exact<{
+  status?: QuestionStatus | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type StaffQuestionsQuery = { staff: { questions: { edges: Array<{ cursor: string, node: { askedBy: string | null, kvkNumber: string | null, id: string, topic: QuestionTopic, topicLabel: string, text: string, status: QuestionStatus, askedAt: string, answer: string | null, answeredAt: string | null, answeredBy: string | null, oldAddress: { street: string, houseNumber: string, postalCode: string, city: string } | null, newAddress: { street: string, houseNumber: string, postalCode: string, city: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } };
 
 export type StaffRecordAddressChangeMutationVariables = Exact<{
   input: StaffRecordAddressChangeInput;

@@ -78,3 +78,39 @@ def verify_link(
 
 def _signed_value(file_id: int, account_id: int, expires_ts: int) -> str:
     return f"file:{file_id}|account:{account_id}|expires:{expires_ts}"
+
+
+# ---- documents made on request (a balance statement): a signed link to a route ----------------
+
+
+def signed_path_link(
+    settings: Settings, *, path: str, account_id: int, now: datetime
+) -> tuple[str, datetime]:
+    """Like `signed_link`, for a document made on request at `path` (no stored file): the
+    link works for `download_link_seconds`, for this path and account only."""
+    expires_ts = int((now + timedelta(seconds=settings.download_link_seconds)).timestamp())
+    expires = datetime.fromtimestamp(expires_ts, tz=UTC)
+    signature = keyring(settings.secret_key).sign(
+        Purpose.DOWNLOAD_LINK, _signed_path(path, account_id, expires_ts)
+    )
+    query = urlencode({"account": account_id, "expires": expires_ts, "signature": signature})
+    return f"{settings.public_url}{path}?{query}", expires
+
+
+def verify_path_link(
+    settings: Settings, *, path: str, account: str, expires: str, signature: str, now: datetime
+) -> int | None:
+    """The account a valid, unexpired link to `path` was made for; else None."""
+    if not (account.isdigit() and expires.isdigit()) or len(signature) != 64:
+        return None
+    if int(expires) < now.timestamp():
+        return None
+    value = _signed_path(path, int(account), int(expires))
+    if not keyring(settings.secret_key).verify(Purpose.DOWNLOAD_LINK, value, signature):
+        return None
+    return int(account)
+
+
+def _signed_path(path: str, account_id: int, expires_ts: int) -> str:
+    # "path:" never begins a file link's value ("file:"): neither link opens the other.
+    return f"path:{path}|account:{account_id}|expires:{expires_ts}"

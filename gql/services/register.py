@@ -54,7 +54,8 @@ class AddressInput:
     city: str
 
 
-def _address(problems: Problems, field: str, value: AddressInput) -> AddressInput:
+def address_field(problems: Problems, field: str, value: AddressInput) -> AddressInput:
+    """A Dutch address with each part checked (problems name `field` and the part)."""
     return AddressInput(
         street=text_field(problems, (field, "street"), value.street, maximum=120),
         house_number=text_field(problems, (field, "houseNumber"), value.house_number, maximum=20),
@@ -96,8 +97,8 @@ async def record_address_change(
     """Staff record a registered address change; the next letter or invoice follows it."""
     problems = Problems()
     kvk = kvk_number_field(problems, "kvkNumber", kvk_number)
-    new_visiting = _address(problems, "visitingAddress", visiting) if visiting else None
-    new_postal = _address(problems, "postalAddress", postal) if postal else None
+    new_visiting = address_field(problems, "visitingAddress", visiting) if visiting else None
+    new_postal = address_field(problems, "postalAddress", postal) if postal else None
     if visiting is None and postal is None and not clear_postal:
         problems.add("visitingAddress", "address_required")
     problems.raise_if_any()

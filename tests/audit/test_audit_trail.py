@@ -99,6 +99,7 @@ MUTATIONS = {
     "buyCertifiedExtract": "anonymous purchase",
     "requestRefund": "customer",
     "changePaymentMethod": "customer",
+    "askQuestion": "customer",
     "staffApproveRefund": "staff: appends one event",
     "staffRejectRefund": "staff: appends one event",
     "staffApproveAccessCodeRequest": "staff: appends one event",
@@ -108,6 +109,7 @@ MUTATIONS = {
     "staffCancelMaintenance": "staff: appends one event",
     "staffDeactivateAccessCode": "staff: appends one event",
     "staffMakeMainUser": "staff: appends one event",
+    "staffAnswerQuestion": "staff: appends one event",
 }
 
 

@@ -891,6 +891,60 @@ def test_every_operation_runs_against_a_live_server_in_a_happy_path_scenario(
         elsewhere = scenario.run(spa, "Orders", {"kvkNumber": FOUNDATION_KVK})["orders"]
         assert elsewhere["edges"] == []
 
+        # Anna reads this month's balance statement and downloads it as PDF and as CSV; it
+        # adds up to what `balance` says now.
+        month = datetime.now(AMSTERDAM).strftime("%Y-%m")
+        made = scenario.run(spa, "BalanceStatement", {"month": month})["balanceStatement"]
+        assert made["__typename"] == "BalanceStatement", made
+        assert [e["kind"] for e in made["entries"]][-1] == "ORDER"
+        assert (
+            made["openingCents"] + sum(e["amountCents"] for e in made["entries"])
+            == (made["closingCents"])
+        )
+        now_balance = scenario.run(spa, "Balance", {"first": 1})["balance"]
+        assert made["closingCents"] == now_balance["balanceCents"]
+        statement_pdf = spa.get(made["pdfUrl"])
+        assert statement_pdf.status_code == 200, statement_pdf.text
+        assert statement_pdf.headers["content-type"] == "application/pdf"
+        assert "Saldo-overzicht" in pdf_text(statement_pdf.content)
+        statement_csv = spa.get(made["csvUrl"])
+        assert statement_csv.status_code == 200, statement_csv.text
+        assert statement_csv.content.startswith(b"\xef\xbb\xbfDatum en tijd;")
+        future = f"{int(month[:4]) + 1}-{month[5:]}"
+        refused_month = scenario.run(spa, "BalanceStatement", {"month": future})
+        assert refused_month["balanceStatement"]["field"] == ["month"]
+
+        # Anna asks the service centre a question (a topic of the form); staff find it in
+        # their queue with the demo business's invoice-address question and answer it; the
+        # answer is mailed to her and shows with her question.
+        topics = scenario.run(spa, "QuestionTopics")["questionTopics"]
+        assert [t["topic"] for t in topics if t["needsAddresses"]] == ["INVOICE_ADDRESS"]
+        question_text = "Kan ik mijn tegoed ook gebruiken voor een gewaarmerkt uittreksel?"
+        asked = scenario.run(
+            spa, "AskQuestion", {"input": {"topic": "PAYMENT_METHOD", "text": question_text}}
+        )["askQuestion"]
+        assert asked["__typename"] == "AskQuestionPayload", asked
+        assert question_text in mail.next_to(email_address, "We hebben je vraag ontvangen")
+        queue = scenario.run(
+            staff_app, "StaffQuestions", {"status": "OPEN", "first": 10}, headers=bearer
+        )["staff"]["questions"]
+        waiting = {e["node"]["id"]: e["node"] for e in queue["edges"]}
+        assert waiting[asked["question"]["id"]]["askedBy"].startswith("Anna de Vries (")
+        assert [q["kvkNumber"] for q in waiting.values() if q["topic"] == "INVOICE_ADDRESS"] == [
+            BAKERY_KVK
+        ]
+        reply = "Ja, elk product dat je bestelt kun je met je tegoed betalen."
+        answered = scenario.run(
+            staff_app,
+            "StaffAnswerQuestion",
+            {"input": {"questionId": asked["question"]["id"], "answer": reply}},
+            headers=bearer,
+        )["staffAnswerQuestion"]
+        assert answered["__typename"] == "StaffAnswerQuestionPayload", answered
+        assert reply in mail.next_to(email_address, "Antwoord op je vraag aan het servicecenter")
+        [mine] = scenario.run(spa, "Questions", {"first": 10})["questions"]["edges"]
+        assert (mine["node"]["status"], mine["node"]["answer"]) == ("ANSWERED", reply)
+
         # Without an access code: the digitally certified extract, paid with iDEAL on the
         # sandbox's checkout page; the e-mailed link downloads the sealed PDF.
         buyer = "koper@example.nl"
