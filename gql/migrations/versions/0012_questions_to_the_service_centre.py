@@ -1,6 +1,6 @@
 """questions to the service centre
 
-Revision ID: i12c
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-11-30 13:48:26.365141
 
@@ -17,7 +17,7 @@ from alembic import op
 
 import gql.db
 
-revision: str = "i12c"
+revision: str = "0012"
 down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
