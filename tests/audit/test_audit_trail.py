@@ -108,6 +108,8 @@ MUTATIONS = {
     "staffCancelMaintenance": "staff: appends one event",
     "staffDeactivateAccessCode": "staff: appends one event",
     "staffMakeMainUser": "staff: appends one event",
+    "staffCreateRefundPayouts": "staff: appends one event",
+    "staffImportBankFile": "staff: appends one event",
 }
 
 
