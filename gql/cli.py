@@ -9,6 +9,7 @@ import getpass
 import signal
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import pyotp
@@ -211,7 +212,9 @@ def cmd_refund_payouts(args: argparse.Namespace) -> None:
 
     async def main() -> payouts.PayoutFile:
         try:
-            return await payouts.create_refund_payouts(deps, caller=None)
+            return await payouts.create_refund_payouts(
+                deps, caller=None, execution_date=args.execution_date
+            )
         finally:
             await deps.db.dispose()
 
@@ -329,6 +332,11 @@ def main(argv: list[str] | None = None) -> None:
         "paid out; it is kept in the file store",
     )
     payouts.add_argument("--out", type=Path, help="also write the file here")
+    payouts.add_argument(
+        "--execution-date",
+        type=date.fromisoformat,
+        help="the day the bank is to execute it (YYYY-MM-DD; default today)",
+    )
     payouts.set_defaults(func=cmd_refund_payouts)
     bank_import = sub.add_parser(
         "bank-import",

@@ -467,6 +467,7 @@ async def _demo_balance(session: AsyncSession, deps: Deps, now: datetime) -> Non
         caller=None,
         channel=BankFileChannel.CLI,
         now=now - timedelta(days=3),
+        execution_date=local_date(now - timedelta(days=3)),
     )
     refund = RefundRequest(
         account_id=account_id,

@@ -96,9 +96,13 @@ async def staff_import_bank_file(
     )
 
 
-async def staff_create_refund_payouts(info: Inf) -> t.StaffCreateRefundPayoutsResult:
+async def staff_create_refund_payouts(
+    info: Inf, input: Annotated[t.StaffCreateRefundPayoutsInput, INPUT]
+) -> t.StaffCreateRefundPayoutsResult:
     ctx = info.context
-    made = await payouts.create_refund_payouts(ctx.deps, caller=require_staff(info))
+    made = await payouts.create_refund_payouts(
+        ctx.deps, caller=require_staff(info), execution_date=input.execution_date
+    )
     view = made.bank_file
     return t.StaffCreateRefundPayoutsPayload(
         bank_file=bank_file_type(ctx, view),

@@ -27,8 +27,8 @@ RETURNED_SAMPLE = SAMPLES / "pain.002-refunds-one-returned.xml"
 PAIN_001 = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"
 
 CREATE_PAYOUTS = """
-mutation {
-  staffCreateRefundPayouts {
+mutation Pay($input: StaffCreateRefundPayoutsInput!) {
+  staffCreateRefundPayouts(input: $input) {
     __typename
     ... on StaffCreateRefundPayoutsPayload {
       message refundRequestIds
@@ -37,6 +37,7 @@ mutation {
         totalCents downloadUrl changes { reference }
       }
     }
+    ... on InvalidInput { problems { field message } }
     ... on Error { code message field }
   }
 }
@@ -119,8 +120,8 @@ async def approved_refund(
     return refund_id
 
 
-async def create_payouts(staff: httpx.AsyncClient) -> dict[str, Any]:
-    body = await gql(staff, CREATE_PAYOUTS)
+async def create_payouts(staff: httpx.AsyncClient, **values: Any) -> dict[str, Any]:
+    body = await gql(staff, CREATE_PAYOUTS, {"input": values})
     assert "errors" not in body, body
     result: dict[str, Any] = body["data"]["staffCreateRefundPayouts"]
     return result

@@ -115,7 +115,7 @@ async def test_only_staff_import_bank_files_make_payouts_or_list_them(
                 {"f": None},
                 {"0": ("variables.f", ("s.xml", PAIN_002.encode(), "application/xml"))},
             )
-            made = await gql(who, "mutation { staffCreateRefundPayouts { __typename } }")
+            made = await gql(who, "mutation { staffCreateRefundPayouts(input: {}) { __typename } }")
             listed = await gql(who, "{ staff { bankFiles { edges { node { id } } } } }")
 
             # then

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from datetime import timedelta
 
 import httpx
 from starlette.applications import Starlette
@@ -38,6 +39,7 @@ from tests.payments.support import (
     balance,
     private_client,
     request_refund,
+    sqlite_only,
 )
 from tests.support.api import outbox
 from tests.support.factories import add_account, add_staff
@@ -203,6 +205,33 @@ async def test_a_payout_the_bank_rejects_returns_to_the_balance_once_and_a_secon
             ("PAIN_001", None),
         ]
     await assert_ledger_holds(app)
+
+
+@sqlite_only
+async def test_a_payout_day_in_the_past_or_too_far_ahead_is_refused_and_a_later_day_is_asked(
+    app: Starlette, staff: httpx.AsyncClient
+) -> None:
+    # given: one approved refund
+    today = local_date(app.state.deps.clock.now())
+    async with private_client(app) as client:
+        await fund(app, "piet@example.nl", 5000)
+        refund = await approved_refund(client, staff, 2000, PAYER_IBAN, "P. Pieterse")
+
+        # when
+        past = await create_payouts(staff, executionDate=str(today - timedelta(days=1)))
+        far = await create_payouts(staff, executionDate=str(today + timedelta(days=61)))
+        later = await create_payouts(staff, executionDate=str(today + timedelta(days=60)))
+
+    # then
+    for refused, says in ((past, "verleden"), (far, "60 dagen")):
+        assert refused["__typename"] == "InvalidInput", refused
+        [problem] = refused["problems"]
+        assert problem["field"] == ["executionDate"] and says in problem["message"]
+    assert later["__typename"] == "StaffCreateRefundPayoutsPayload", later
+    assert later["refundRequestIds"] == [refund]
+    data = (await staff.get(later["bankFile"]["downloadUrl"])).content
+    root = valid_against("pain.001.001.09", data)
+    assert texts(root, "//p:PmtInf/p:ReqdExctnDt/p:Dt") == [str(today + timedelta(days=60))]
 
 
 async def test_payout_runs_at_once_put_every_approved_refund_in_exactly_one_file(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
 
 import strawberry
@@ -111,6 +111,15 @@ StaffImportBankFileResult = result_union(
 
 
 # ---- staffCreateRefundPayouts --------------------------------------------------------------
+
+
+@strawberry.input(description="Pay the approved refunds out: when the bank should do it.")
+class StaffCreateRefundPayoutsInput:
+    execution_date: date | None = strawberry.field(
+        default=None,
+        description="The day the bank is asked to execute the transfers (Europe/Amsterdam): "
+        "today (the default) or a later day, at most 60 days ahead.",
+    )
 
 
 @strawberry.type(description="The credit-transfer file with every approved refund, made.")

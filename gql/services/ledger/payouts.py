@@ -17,7 +17,7 @@ twice (or a second report on the same file) changes nothing more.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 import anyio.to_thread
@@ -45,7 +45,7 @@ from gql.services.bank_files.status_reports import REJECTED, read_status_report
 from gql.services.ledger import balance, texts  # noqa: F401  (registers texts and mails)
 from gql.services.shared import audit, outbox
 from gql.services.shared.deps import Caller, Deps
-from gql.services.shared.errors import InvalidStateError, raises
+from gql.services.shared.errors import InvalidInputError, InvalidStateError, Problems, raises
 from gql.services.shared.formatting import format_cents, local_date
 from gql.settings import Settings
 
@@ -67,13 +67,29 @@ def _refund_of(end_to_end: str) -> int | None:
     return int(number) if number != end_to_end and number.isdigit() else None
 
 
-@raises(InvalidStateError)
+#: How far ahead a payout may be asked to be executed (banks take a few months at most).
+MAX_DAYS_AHEAD = 60
+
+
+@raises(InvalidInputError, InvalidStateError)
 async def create_refund_payouts(
-    deps: Deps, *, caller: Caller | None, channel: BankFileChannel = BankFileChannel.CLI
+    deps: Deps,
+    *,
+    caller: Caller | None,
+    execution_date: date | None = None,
+    channel: BankFileChannel = BankFileChannel.CLI,
 ) -> PayoutFile:
-    """One pain.001 file with every approved refund not yet paid out, stored and recorded;
-    staff (audited) or a command (`caller` None). InvalidState when there is none."""
+    """One pain.001 file with every approved refund not yet paid out, to be executed on
+    `execution_date` (default: today in Amsterdam), stored and recorded; staff (audited) or a
+    command (`caller` None). InvalidState when there is none."""
     now = deps.clock.now()
+    today = local_date(now)
+    problems = Problems()
+    if execution_date is not None and execution_date < today:
+        problems.add("executionDate", "execution_date_past")
+    elif execution_date is not None and execution_date > today + timedelta(days=MAX_DAYS_AHEAD):
+        problems.add("executionDate", "execution_date_too_far", days=MAX_DAYS_AHEAD)
+    problems.raise_if_any()
     async with deps.db.write() as session:
         rows = (
             await session.execute(
@@ -96,6 +112,7 @@ async def create_refund_payouts(
             caller=caller,
             channel=channel,
             now=now,
+            execution_date=execution_date or today,
         )
         await session.commit()
     assert row.id is not None
@@ -111,6 +128,7 @@ async def pay_out_in_one_file(
     caller: Caller | None,
     channel: BankFileChannel,
     now: datetime,
+    execution_date: date,
 ) -> tuple[BankFile, bytes]:
     """Write, store and record the pain.001 of these approved refunds (each with its
     account's language) and mark them PAID_OUT in it, in the caller's transaction, which
@@ -131,7 +149,7 @@ async def pay_out_in_one_file(
             debtor=debtor,
             message_id=message_id,
             created_at=now,
-            execution_date=local_date(now),
+            execution_date=execution_date,
             transfers=transfers,
         )
     )

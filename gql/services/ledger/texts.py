@@ -40,6 +40,14 @@ TEXTS = texts(
             "nl": "Er zijn geen goedgekeurde terugstortingen die nog niet zijn uitbetaald.",
             "en": "There are no approved refunds that have not been paid out yet.",
         },
+        "execution_date_past": {
+            "nl": "De uitvoerdatum ligt in het verleden.",
+            "en": "The execution date is in the past.",
+        },
+        "execution_date_too_far": {
+            "nl": "De uitvoerdatum ligt meer dan {days} dagen vooruit.",
+            "en": "The execution date is more than {days} days ahead.",
+        },
         "refund_payouts_created": {
             "nl": "Betaalbestand {message_id} gemaakt: {count} terugstortingen, samen {total}.",
             "en": "Payment file {message_id} made: {count} refunds, {total} in total.",
