@@ -42,6 +42,9 @@ REJECTED_WHOLE = (
     .replace("INGB-PSR-20261201-000417", "INGB-PSR-20261201-000418")
     + "  </CstmrPmtStsRpt>\n</Document>\n"
 )
+ANOTHER_REPORT = PAIN_002.replace("REFUND-1<", "REFUND-99<").replace(
+    "INGB-PSR-20261201-000417", "INGB-PSR-20261202-000502"
+)
 UNKNOWN_ORIGINAL = PAIN_002.replace("TGK-CT-FEECBDBFB15B63D159FC", "SOMEONE-ELSES-FILE")
 PAIN_001 = (
     '<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.09">'
@@ -151,6 +154,18 @@ async def test_a_report_rejecting_the_whole_file_returns_every_refund_in_it(
         mails = [m for m in await outbox(app) if m.template == "refund_returned"]
         assert len(mails) == 2
         assert all("het rekeningnummer klopt niet" in m.body for m in mails)
+
+        # a later report on the same file rejects REFUND-2 again and names one it never held
+        later = await import_file(staff, ANOTHER_REPORT.encode())
+        assert [
+            (c["reference"], c["result"], c["changed"]) for c in later["bankFile"]["changes"]
+        ] == [
+            ("REFUND-1", "PART", False),
+            ("REFUND-2", "RETURNED", False),
+            ("REFUND-99", "UNKNOWN", False),
+        ]
+        assert (await balance(client))["balanceCents"] == 5000
+        assert len([m for m in await outbox(app) if m.template == "refund_returned"]) == 2
 
 
 def test_the_command_line_makes_the_payout_file_and_imports_the_report_once(

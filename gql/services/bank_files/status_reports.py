@@ -47,7 +47,8 @@ class StatusReport:
         }.get(self.original_message_name[:8])
 
     def outcomes(self, original: BankDocument) -> dict[str, Status | None]:
-        """Every transaction of the original file (end-to-end id) and its reported status."""
+        """Every transaction of the original file (end-to-end id) and its reported status,
+        then any the report names that the original does not hold."""
         found: dict[str, Status | None] = {}
         blocks = {block.original_id: block for block in self.blocks}
         # Transactions reported without their block (allowed) count too.
@@ -63,6 +64,8 @@ class StatusReport:
                     found[e2e] = block.status
                 else:
                     found[e2e] = self.group_status
+        # Reported but not in the original file: kept, so the importer can say so.
+        found.update({e2e: s for e2e, s in loose.items() if e2e not in found})
         return found
 
 

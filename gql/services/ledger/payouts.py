@@ -241,7 +241,9 @@ async def _returned_payouts(context: ImportContext) -> ImportOutcome | None:
             continue
         total += refund.amount_cents
         if status.code != REJECTED:
-            changes.append(Change(reference, "ACCEPTED", False, status.reason))
+            # ACCP, ACSC, ACTC, ...: accepted; PDNG, PART, RCVD: said as they are.
+            result = "ACCEPTED" if status.code.startswith("AC") else status.code
+            changes.append(Change(reference, result, False, status.reason))
         elif refund.status != RefundStatus.PAID_OUT:
             changes.append(Change(reference, refund.status.value, False, status.reason))
         else:
