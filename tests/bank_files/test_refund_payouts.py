@@ -10,6 +10,9 @@ import hashlib
 from datetime import timedelta
 
 import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from starlette.applications import Starlette
 
 from gql.schema.types.ids import parse_global_id
@@ -145,6 +148,11 @@ async def test_approved_refunds_go_out_in_one_pain001_that_validates_and_says_ex
         assert [(f["id"], f["sha256"]) for f in listed] == [(record["id"], record["sha256"])]
         # customers cannot download a bank file (it answers like a missing one)
         assert (await client.get(record["downloadUrl"])).status_code == 404
+        # the record never changes (the database refuses)
+        with pytest.raises(DBAPIError, match="never change"):
+            async with app.state.deps.db.write() as session:
+                await session.execute(text("UPDATE bank_file SET transactions = 0"))
+                await session.commit()
     await assert_ledger_holds(app)
 
 
