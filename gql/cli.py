@@ -1,5 +1,5 @@
 """The `toegang` command: serve, worker, migrate, seed-demo, create-staff, export-schema,
-export-trusted-documents."""
+export-trusted-documents, refund-payouts, bank-import."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import getpass
 import signal
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import pyotp
@@ -188,6 +189,89 @@ def cmd_reseal_secrets(args: argparse.Namespace) -> None:
     print(f"toegang: {asyncio.run(main())} TOTP secrets sealed under the first key")
 
 
+def _domain_error(exc: Exception) -> SystemExit:
+    """A use case's expected failure as the command's last words, in English."""
+    from gql import i18n
+    from gql.services.shared.errors import DomainError, InvalidInputError
+
+    if isinstance(exc, InvalidInputError):
+        return SystemExit(
+            "toegang: "
+            + "; ".join(i18n.text(p.message_key, "en", **p.params) for p in exc.problems)
+        )
+    assert isinstance(exc, DomainError)
+    return SystemExit(f"toegang: {i18n.text(exc.key, 'en', **exc.message_params('en'))}")
+
+
+def cmd_refund_payouts(args: argparse.Namespace) -> None:
+    from gql.services.ledger import payouts
+    from gql.services.shared.errors import DomainError
+    from gql.services.shared.formatting import format_cents
+
+    deps = _deps(_settings())
+
+    async def main() -> payouts.PayoutFile:
+        try:
+            return await payouts.create_refund_payouts(
+                deps, caller=None, execution_date=args.execution_date
+            )
+        finally:
+            await deps.db.dispose()
+
+    try:
+        made = asyncio.run(main())
+    except DomainError as exc:
+        raise _domain_error(exc) from exc
+    view = made.bank_file
+    print(
+        f"toegang: pain.001 {view.message_id}: {view.transactions} refunds, "
+        f"{format_cents(view.total_cents, 'en')}; stored as file {view.file_id} "
+        f"({view.filename}, sha256 {view.sha256})"
+    )
+    if args.out is not None:
+        args.out.write_bytes(made.data)
+        print(f"toegang: written to {args.out}")
+
+
+def cmd_bank_import(args: argparse.Namespace) -> None:
+    from gql.services.bank_files import imports
+    from gql.services.shared.errors import DomainError
+
+    if not args.file.is_file():
+        raise SystemExit(f"toegang: {args.file} is no file")
+    deps = _deps(_settings())
+
+    async def main() -> imports.ImportReceipt:
+        try:
+            return await imports.import_bank_file(
+                deps,
+                caller=None,
+                upload=imports.UploadedBankFile(args.file, args.file.stat().st_size),
+            )
+        finally:
+            await deps.db.dispose()
+
+    try:
+        receipt = asyncio.run(main())
+    except DomainError as exc:
+        raise _domain_error(exc) from exc
+    view = receipt.bank_file
+    if receipt.already_imported:
+        print(
+            f"toegang: {view.message_id} was imported before ({view.created_at.isoformat()}, "
+            f"bank file {view.id}); nothing changed"
+        )
+        return
+    print(
+        f"toegang: imported {view.kind.value} {view.message_id} on "
+        f"{view.original_message_id or '-'} as bank file {view.id}: "
+        f"{view.transactions} transactions reported, {receipt.changed} processed"
+    )
+    for change in view.changes:
+        reason = f" ({change.reason})" if change.reason else ""
+        print(f"  {change.reference}: {change.result}{reason}")
+
+
 def cmd_export_schema(args: argparse.Namespace) -> None:
     from gql.schema.root import schema
 
@@ -242,6 +326,25 @@ def main(argv: list[str] | None = None) -> None:
     trusted.add_argument("--operations", type=Path, default=contract.OPERATIONS)
     trusted.add_argument("--output", type=Path, default=contract.MANIFEST)
     trusted.set_defaults(func=cmd_export_trusted_documents)
+    payouts = sub.add_parser(
+        "refund-payouts",
+        help="make the SEPA credit-transfer file (pain.001) of every approved refund not yet "
+        "paid out; it is kept in the file store",
+    )
+    payouts.add_argument("--out", type=Path, help="also write the file here")
+    payouts.add_argument(
+        "--execution-date",
+        type=date.fromisoformat,
+        help="the day the bank is to execute it (YYYY-MM-DD; default today)",
+    )
+    payouts.set_defaults(func=cmd_refund_payouts)
+    bank_import = sub.add_parser(
+        "bank-import",
+        help="import a file from the bank: a status report (pain.002) or a debit/credit "
+        "notification (camt.054); the same file twice changes nothing",
+    )
+    bank_import.add_argument("file", type=Path)
+    bank_import.set_defaults(func=cmd_bank_import)
     sub.add_parser(
         "measure-hash", help="time argon2id parameter sets on this machine"
     ).set_defaults(func=cmd_measure_hash)

@@ -12,9 +12,10 @@ from sqlmodel import col
 
 from gql.files import store
 from gql.models.accounts import AccessCodeRequest, Account, Usage
+from gql.models.bank_files import BankFileChannel
 from gql.models.deployment import DatabaseMark
 from gql.models.filings import AnnualReport, AnnualReportVersion, FilingFormat
-from gql.models.ledger import Balance, EntryKind, RefundRequest
+from gql.models.ledger import Balance, EntryKind, RefundRequest, RefundStatus
 from gql.models.orders import Order, OrderPayment, OrderStatus
 from gql.models.payments import Payment, PaymentPurpose, PaymentState
 from gql.models.questions import Question, QuestionTopic
@@ -24,7 +25,7 @@ from gql.services import mandates
 from gql.services.accounts.accounts import new_account
 from gql.services.catalog import catalog
 from gql.services.filings.filings import OWNER_KIND
-from gql.services.ledger import balance
+from gql.services.ledger import balance, payouts
 from gql.services.orders import delivery
 from gql.services.orders.orders import new_reference
 from gql.services.payments.payments import new_public_id
@@ -342,7 +343,7 @@ async def seed(deps: Deps) -> list[DemoAccount]:
             await _demo_filing(session, now)
         await _demo_maintenance(session, now)
         await _demo_question(session, now)
-        await _demo_balance(session, now)
+        await _demo_balance(session, deps, now)
         placed = await _demo_orders(session, now)
         await session.commit()
     for order_id in placed:
@@ -406,8 +407,10 @@ def _demo_accounts_pdf(year_end: date) -> bytes:
     return bytes(pdf.output())
 
 
-async def _demo_balance(session: AsyncSession, now: datetime) -> None:
-    """The private demo account topped up twice by iDEAL and asked EUR 10 back (pending)."""
+async def _demo_balance(session: AsyncSession, deps: Deps, now: datetime) -> None:
+    """The private demo account topped up twice by iDEAL, had EUR 15 refunded (paid out in a
+    credit-transfer file, which staff see among the bank files) and asked EUR 10 back
+    (pending)."""
     account_id = await session.scalar(
         select(Account.id).where(Account.access_code == "DEMAPRVT2345")
     )
@@ -440,6 +443,34 @@ async def _demo_balance(session: AsyncSession, now: datetime) -> None:
             now=at,
             payment_id=payment.id,
         )
+    paid_out = RefundRequest(
+        account_id=account_id,
+        amount_cents=1500,
+        iban="NL20INGB0001234567",
+        account_holder="S. de Vries",
+        requested_at=now - timedelta(days=5),
+        status=RefundStatus.APPROVED,
+        decided_at=now - timedelta(days=4),
+    )
+    session.add(paid_out)
+    await session.flush()
+    assert paid_out.id is not None
+    held_at = now - timedelta(days=5)
+    await balance.hold(
+        session, account_id=account_id, amount_cents=1500, refund_id=paid_out.id, now=held_at
+    )
+    await balance.pay_out(
+        session, account_id=account_id, amount_cents=1500, refund_id=paid_out.id, now=held_at
+    )
+    await payouts.pay_out_in_one_file(
+        session,
+        settings=deps.settings,
+        refunds=[(paid_out, "nl")],
+        caller=None,
+        channel=BankFileChannel.CLI,
+        now=now - timedelta(days=3),
+        execution_date=local_date(now - timedelta(days=3)),
+    )
     refund = RefundRequest(
         account_id=account_id,
         amount_cents=1000,

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from schwifty import BIC, IBAN
+from schwifty.exceptions import SchwiftyException
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -22,6 +24,13 @@ from gql.private_files import create_once, private_dir
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 #: The payment providers TOEGANG_PSP may name (gql/psp/__init__.py makes them).
 PSP_PROVIDERS = ("sandbox",)
+#: The register's bank account outside production (TOEGANG_CREDITOR_*): valid, made up.
+DEMO_CREDITOR = {
+    "NAME": "KVK Toegang (demo)",
+    "IBAN": "NL20INGB0001234567",
+    "BIC": "INGBNL2A",
+    "ID": "NL69ZZZ123456780000",
+}
 
 
 class SettingsError(ValueError):
@@ -107,6 +116,13 @@ class Settings:
     #: The e-mailed download link of an anonymous purchase: its lifetime and downloads.
     extract_link_hours: int = 72
     extract_link_downloads: int = 5
+    #: The register's own bank account: the debtor of refund payouts (pain.001) and the
+    #: creditor of direct debits (pain.008, with its SEPA creditor identifier). Demo values
+    #: in development; required in production.
+    creditor_name: str = DEMO_CREDITOR["NAME"]
+    creditor_iban: str = DEMO_CREDITOR["IBAN"]
+    creditor_bic: str = DEMO_CREDITOR["BIC"]
+    creditor_id: str = DEMO_CREDITOR["ID"]
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -266,6 +282,7 @@ class Settings:
             **_seal(get, production=mode == "production"),
             extract_link_hours=get_int("EXTRACT_LINK_HOURS", 72),
             extract_link_downloads=get_int("EXTRACT_LINK_DOWNLOADS", 5),
+            **_creditor(get, production=mode == "production"),
         )
         if not 1 <= settings.extract_link_hours <= 24 * 31:
             raise SettingsError("TOEGANG_EXTRACT_LINK_HOURS must be 1 to 744")
@@ -300,6 +317,50 @@ def _seal(get: Callable[[str], str], *, production: bool) -> dict[str, Any]:
         "seal_key_file": Path(key) if key else None,
         "seal_key_password": get("SEAL_KEY_PASSWORD"),
     }
+
+
+def _creditor(get: Callable[[str], str], *, production: bool) -> dict[str, Any]:
+    """The register's bank account (TOEGANG_CREDITOR_*): all four in production, each checked
+    (schwifty for the IBAN and BIC; the creditor identifier's check digits by hand, as
+    schwifty has none for it)."""
+    values = {name: get(f"CREDITOR_{name}") for name in DEMO_CREDITOR}
+    missing = [f"TOEGANG_CREDITOR_{name}" for name, value in values.items() if not value]
+    if production and missing:
+        raise SettingsError(
+            f"{', '.join(missing)} required in production: refunds are paid out from, and "
+            "direct debits collected to, the register's own bank account"
+        )
+    values = {name: value or DEMO_CREDITOR[name] for name, value in values.items()}
+    if not 1 <= len(values["NAME"]) <= 70:
+        raise SettingsError("TOEGANG_CREDITOR_NAME must be 1 to 70 characters (SEPA)")
+    try:
+        iban = IBAN(values["IBAN"]).compact
+        bic = str(BIC(values["BIC"]))
+    except SchwiftyException as exc:
+        raise SettingsError(f"TOEGANG_CREDITOR_IBAN or TOEGANG_CREDITOR_BIC: {exc}") from None
+    creditor_id = values["ID"].replace(" ", "").upper()
+    if not _valid_creditor_id(creditor_id):
+        raise SettingsError(
+            "TOEGANG_CREDITOR_ID is no SEPA creditor identifier (like NL69ZZZ123456780000)"
+        )
+    return {
+        "creditor_name": values["NAME"],
+        "creditor_iban": str(iban),
+        "creditor_bic": bic,
+        "creditor_id": creditor_id,
+    }
+
+
+def _valid_creditor_id(value: str) -> bool:
+    """Country, check digits, business code (3), national identifier: the check digits are
+    ISO 7064 MOD 97-10 over the national identifier, the country and "00" (EPC262-08)."""
+    if not 8 <= len(value) <= 35 or not value.isascii() or not value.isalnum():
+        return False
+    country, check, national = value[:2], value[2:4], value[7:]
+    if not (country.isalpha() and check.isdigit()):
+        return False
+    digits = "".join(str(int(c, 36)) for c in national + country + "00")
+    return 98 - int(digits) % 97 == int(check)
 
 
 def _check_return_url_prefix(prefix: str, *, production: bool) -> None:

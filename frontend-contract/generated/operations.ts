@@ -114,8 +114,12 @@ export type ErrorCode =
   | 'NOTHING_FILED'
   /** PaymentProviderUnavailable: the payment provider could not be reached. */
   | 'PAYMENT_PROVIDER_UNAVAILABLE'
+  /** UnmatchedBankFile: the file reports on nothing of this service. */
+  | 'UNMATCHED_BANK_FILE'
   /** UnsafeDocument: the file was refused as a risk to the service. */
   | 'UNSAFE_DOCUMENT'
+  /** UnsupportedBankFile: the file is no pain.002 or camt.054 message. */
+  | 'UNSUPPORTED_BANK_FILE'
   /** UnsupportedDocument: the file is no accepted annual report. */
   | 'UNSUPPORTED_DOCUMENT'
   /** XbrlMismatch: the XBRL instance names another company or year end. */
@@ -507,7 +511,11 @@ type ErrorFields_NothingFiled_Fragment = { code: ErrorCode, message: string, fie
 
 type ErrorFields_PaymentProviderUnavailable_Fragment = { code: ErrorCode, message: string, field: Array<string> | null };
 
+type ErrorFields_UnmatchedBankFile_Fragment = { code: ErrorCode, message: string, field: Array<string> | null };
+
 type ErrorFields_UnsafeDocument_Fragment = { code: ErrorCode, message: string, field: Array<string> | null };
+
+type ErrorFields_UnsupportedBankFile_Fragment = { code: ErrorCode, message: string, field: Array<string> | null };
 
 type ErrorFields_UnsupportedDocument_Fragment = { code: ErrorCode, message: string, field: Array<string> | null };
 
@@ -526,7 +534,9 @@ export type ErrorFieldsFragment =
   | ErrorFields_NotFound_Fragment
   | ErrorFields_NothingFiled_Fragment
   | ErrorFields_PaymentProviderUnavailable_Fragment
+  | ErrorFields_UnmatchedBankFile_Fragment
   | ErrorFields_UnsafeDocument_Fragment
+  | ErrorFields_UnsupportedBankFile_Fragment
   | ErrorFields_UnsupportedDocument_Fragment
   | ErrorFields_XbrlMismatch_Fragment
 ;
@@ -647,6 +657,7 @@ export type NodeQueryVariables = Exact<{
 export type NodeQuery = { node:
     | { __typename: 'AccessCodeRequest', name: string, kvkNumber: string, companyName: string, status: AccessCodeRequestStatus, expectedBy: string, id: string }
     | { __typename: 'AnnualReport', id: string }
+    | { __typename: 'BankFile', id: string }
     | { __typename: 'MaintenanceWindow', id: string }
     | { __typename: 'Order', id: string }
     | { __typename: 'Payment', id: string }
@@ -663,6 +674,7 @@ export type OrderQueryVariables = Exact<{
 export type OrderQuery = { node:
     | { __typename: 'AccessCodeRequest', id: string }
     | { __typename: 'AnnualReport', id: string }
+    | { __typename: 'BankFile', id: string }
     | { __typename: 'MaintenanceWindow', id: string }
     | { __typename: 'Order', id: string, reference: string, productCode: string, kvkNumber: string, financialYearEnd: string | null, status: OrderStatus, priceCents: number, paymentMethod: OrderPaymentMethod, mandateReference: string | null, toBeInvoiced: boolean, placedAt: string, deliveredAt: string | null, downloadUrl: string | null, downloadExpiresAt: string | null, placedBy: string | null, product: { code: string, name: string, priceCents: number | null }, company: { name: string } | null }
     | { __typename: 'Payment', id: string }
@@ -693,6 +705,7 @@ export type PaymentQueryVariables = Exact<{
 export type PaymentQuery = { node:
     | { __typename: 'AccessCodeRequest', id: string }
     | { __typename: 'AnnualReport', id: string }
+    | { __typename: 'BankFile', id: string }
     | { __typename: 'MaintenanceWindow', id: string }
     | { __typename: 'Order', id: string }
     | { __typename: 'Payment', id: string, purpose: PaymentPurpose, amountCents: number, method: OnlinePaymentMethod, status: PaymentStatus, paymentUrl: string | null, createdAt: string, expiresAt: string | null, settledAt: string | null }

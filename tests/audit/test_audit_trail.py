@@ -110,6 +110,8 @@ MUTATIONS = {
     "staffDeactivateAccessCode": "staff: appends one event",
     "staffMakeMainUser": "staff: appends one event",
     "staffAnswerQuestion": "staff: appends one event",
+    "staffCreateRefundPayouts": "staff: appends one event",
+    "staffImportBankFile": "staff: appends one event",
 }
 
 

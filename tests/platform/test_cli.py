@@ -10,7 +10,7 @@ import pytest
 
 from gql.schema.root import schema
 from tests.support.live import TOEGANG, free_port, run_toegang, server_env
-from tests.support.seal import seal_env
+from tests.support.seal import CREDITOR_ENV, seal_env
 
 
 @pytest.fixture
@@ -63,7 +63,7 @@ def test_seed_demo_is_refused_in_production(env: dict[str, str], sqlite_url: str
         "TOEGANG_SMTP_HOST": "smtp.toegang.example",
         "TOEGANG_SMTP_TLS": "starttls",
         "TOEGANG_PSP_SANDBOX_IN_PRODUCTION": "1",
-        **{f"TOEGANG_{k}": v for k, v in seal_env().items()},
+        **{f"TOEGANG_{k}": v for k, v in (seal_env() | CREDITOR_ENV).items()},
     }
     # when
     done = subprocess.run(

@@ -8,7 +8,7 @@ import pytest
 import trustme
 
 from gql.settings import Settings, SettingsError, SmtpTls
-from tests.support.seal import seal_env
+from tests.support.seal import CREDITOR_ENV, seal_env
 
 
 def env(tmp_path: Path, **values: str) -> dict[str, str]:
@@ -25,6 +25,8 @@ PRODUCTION = {
     "PSP_SANDBOX_IN_PRODUCTION": "1",
     # The register's seal for the digitally certified extract.
     **seal_env(),
+    # The register's bank account: refund payouts and direct debits.
+    **CREDITOR_ENV,
 }
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from gql.settings import Settings, SettingsError
+from tests.support.seal import CREDITOR_ENV, seal_env
 
 PRODUCTION = {
     "TOEGANG_ENV": "production",
@@ -14,6 +15,7 @@ PRODUCTION = {
     "TOEGANG_SECRET_KEY": "k" * 64,
     "TOEGANG_SMTP_HOST": "smtp.toegang.example",
     "TOEGANG_SMTP_TLS": "starttls",
+    **{f"TOEGANG_{k}": v for k, v in (seal_env() | CREDITOR_ENV).items()},
 }
 
 

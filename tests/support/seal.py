@@ -1,4 +1,5 @@
-"""A seal certificate and key in PEM files, as production settings name them."""
+"""A seal certificate and key in PEM files, and the register's bank account, as production
+settings name them."""
 
 from __future__ import annotations
 
@@ -8,6 +9,14 @@ from functools import cache
 from pathlib import Path
 
 from gql.documents.signing import development_seal
+
+#: The register's bank account, as production settings must name it (TOEGANG_CREDITOR_*).
+CREDITOR_ENV = {
+    "CREDITOR_NAME": "Kamer van Koophandel",
+    "CREDITOR_IBAN": "NL02ABNA0123456789",
+    "CREDITOR_BIC": "ABNANL2A",
+    "CREDITOR_ID": "NL69ZZZ123456780000",
+}
 
 
 @cache

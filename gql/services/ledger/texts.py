@@ -36,6 +36,56 @@ TEXTS = texts(
             "nl": "Over dit verzoek is al besloten.",
             "en": "This request has already been decided.",
         },
+        "no_refunds_to_pay_out": {
+            "nl": "Er zijn geen goedgekeurde terugstortingen die nog niet zijn uitbetaald.",
+            "en": "There are no approved refunds that have not been paid out yet.",
+        },
+        "execution_date_past": {
+            "nl": "De uitvoerdatum ligt in het verleden.",
+            "en": "The execution date is in the past.",
+        },
+        "execution_date_too_far": {
+            "nl": "De uitvoerdatum ligt meer dan {days} dagen vooruit.",
+            "en": "The execution date is more than {days} days ahead.",
+        },
+        "refund_payouts_created": {
+            "nl": "Betaalbestand {message_id} gemaakt: {count} terugstortingen, samen {total}.",
+            "en": "Payment file {message_id} made: {count} refunds, {total} in total.",
+        },
+        # The remittance text on the customer's bank statement (the SEPA character set).
+        "payout_remittance": {
+            "nl": "KVK toegangscode: terugstorting tegoed {reference}",
+            "en": "KVK access code: balance refund {reference}",
+        },
+        # Why the bank returned a refund (its reason code), as the customer reads it.
+        "return_reason_wrong_account": {
+            "nl": "het rekeningnummer klopt niet",
+            "en": "the account number is wrong",
+        },
+        "return_reason_closed_account": {
+            "nl": "de rekening is opgeheven",
+            "en": "the account has been closed",
+        },
+        "return_reason_blocked_account": {
+            "nl": "de rekening is geblokkeerd",
+            "en": "the account is blocked",
+        },
+        "return_reason_not_allowed": {
+            "nl": "deze rekening kan geen overboekingen ontvangen",
+            "en": "this account cannot receive transfers",
+        },
+        "return_reason_deceased": {
+            "nl": "de rekeninghouder is overleden",
+            "en": "the account holder has died",
+        },
+        "return_reason_wrong_holder": {
+            "nl": "de naam past niet bij het rekeningnummer",
+            "en": "the name does not match the account number",
+        },
+        "return_reason_other": {
+            "nl": "de bank gaf reden {code}",
+            "en": "the bank gave reason {code}",
+        },
         "refund_requested": {
             "nl": "We houden {amount} apart en beoordelen je verzoek. Je krijgt bericht per "
             "e-mail.",
@@ -80,6 +130,20 @@ MAILS = register(
                 "Het bedrag is weer beschikbaar in je tegoed.",
                 "en": "Dear {name},\n\nWe cannot refund {amount}: {reason}\n\nThe amount is "
                 "available in your balance again.",
+            },
+        ),
+        "refund_returned": Template(
+            subject={
+                "nl": "Je terugstorting kwam terug van de bank",
+                "en": "Your refund was returned by the bank",
+            },
+            body={
+                "nl": "Beste {name},\n\nWe konden {amount} niet overmaken naar rekening "
+                "{iban_masked}: {reason}. Het bedrag staat weer in je tegoed. Vraag het opnieuw "
+                "terug met een rekeningnummer dat op jouw naam staat.",
+                "en": "Dear {name},\n\nWe could not transfer {amount} to account "
+                "{iban_masked}: {reason}. The amount is back in your balance. Please ask for it "
+                "again with an account number in your name.",
             },
         ),
     }
