@@ -23,6 +23,7 @@ from gql.services import mandates
 from gql.services.accounts.accounts import new_account
 from gql.services.catalog import catalog
 from gql.services.filings.filings import OWNER_KIND
+from gql.services.invoices import monthly, top_ups
 from gql.services.ledger import balance
 from gql.services.orders import delivery
 from gql.services.orders.orders import new_reference
@@ -345,6 +346,9 @@ async def seed(deps: Deps) -> list[DemoAccount]:
         await session.commit()
     for order_id in placed:
         await delivery.deliver(deps, order_id)
+    # The private demo's top-ups get their invoices, the business demo last month's invoice.
+    await top_ups.issue_missing_top_up_invoices(deps, now=now)
+    await monthly.run_month(deps, month=monthly.previous_month(local_date(now)))
     return created
 
 
@@ -462,13 +466,23 @@ DEMO_ORDERS = (
     ("DEMABZNS2345", "COMPANY_PROFILE", "90000004", 3),
     ("DEMABZNS2345", "ANNUAL_ACCOUNTS", "90000001", 1),
 )
+# Placed on the 10th of last month, so the business demo has last month's invoice.
+LAST_MONTHS_ORDER = ("DEMABZNS2345", "EXTRACT", "90000005")
+
+
+def _order_moments(now: datetime) -> list[tuple[str, str, str, datetime]]:
+    tenth = monthly.previous_month(local_date(now)).replace(day=10)
+    return [
+        (code, product, kvk, now - timedelta(days=days_ago))
+        for code, product, kvk, days_ago in DEMO_ORDERS
+    ] + [(*LAST_MONTHS_ORDER, datetime.combine(tenth, time(10), AMSTERDAM).astimezone(UTC))]
 
 
 async def _demo_orders(session: AsyncSession, now: datetime) -> list[int]:
     """A few orders of both demo accounts, one a digitally certified extract; their
     documents are made once the seed commits. Returns the new orders' ids."""
     placed: list[int] = []
-    for code, product_code, kvk, days_ago in DEMO_ORDERS:
+    for code, product_code, kvk, at in _order_moments(now):
         account = (
             await session.execute(select(Account).where(Account.access_code == code))
         ).scalar_one_or_none()
@@ -480,7 +494,6 @@ async def _demo_orders(session: AsyncSession, now: datetime) -> list[int]:
             )
         ):
             continue
-        at = now - timedelta(days=days_ago)
         product = await catalog.product_for_order(session, product_code, at=at)
         if product is None or product.price_cents is None:
             continue

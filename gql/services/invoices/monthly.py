@@ -367,7 +367,8 @@ def _owner_id() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
-async def _claim(deps: Deps, owner: str) -> InvoiceRun | None:
+async def claim_run(deps: Deps, owner: str) -> InvoiceRun | None:
+    """Take one run that was asked for (or whose worker's lease ran out), for `owner`."""
     now = deps.clock.now()
     takeable = (
         col(InvoiceRun.status) != RunStatus.DONE,
@@ -419,7 +420,7 @@ async def process_requested_runs(deps: Deps) -> int:
     """The worker: take each run asked for (or left by a worker that died) and do it."""
     owner = _owner_id()
     done = 0
-    while (run := await _claim(deps, owner)) is not None:
+    while (run := await claim_run(deps, owner)) is not None:
         assert run.id is not None
         issued = await run_month(deps, month=run.month)
         await _finish(deps, run.id, owner, issued)
