@@ -99,6 +99,9 @@ MUTATIONS = {
     "buyCertifiedExtract": "anonymous purchase",
     "requestRefund": "customer",
     "changePaymentMethod": "customer",
+    "requestDigitalInvoices": "customer",
+    "changeInvoiceEmail": "customer",
+    "requestInvoiceCopy": "customer",
     "staffApproveRefund": "staff: appends one event",
     "staffRejectRefund": "staff: appends one event",
     "staffApproveAccessCodeRequest": "staff: appends one event",
@@ -108,6 +111,7 @@ MUTATIONS = {
     "staffCancelMaintenance": "staff: appends one event",
     "staffDeactivateAccessCode": "staff: appends one event",
     "staffMakeMainUser": "staff: appends one event",
+    "staffRunInvoices": "staff: appends one event",
 }
 
 
