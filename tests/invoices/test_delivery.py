@@ -11,11 +11,14 @@ from email.policy import default as default_policy
 from pathlib import Path
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, update
 from starlette.applications import Starlette
 
 from gql.clock import FrozenClock
+from gql.models.invoices import InvoiceCounter
 from gql.models.outbox import OutboxAttachment
+from gql.services.invoices import top_ups
+from gql.services.shared.outbox import remove_sent
 from tests.invoices.support import (
     INVOICES,
     NOVEMBER,
@@ -30,7 +33,13 @@ from tests.invoices.support import (
     stored_pdf,
 )
 from tests.orders.support import organisation
-from tests.payments.support import pay, private_client, sqlite_only
+from tests.payments.support import (
+    assert_ledger_holds,
+    balance,
+    pay,
+    private_client,
+    sqlite_only,
+)
 from tests.support.api import gql, outbox
 from tests.support.backoffice import RECORD_ADDRESS
 from tests.support.factories import add_company, pdf_text
@@ -161,6 +170,12 @@ async def test_a_top_up_is_invoiced_paid_and_mailed_with_its_stored_pdf_attached
     [attachment] = list(parsed.iter_attachments())  # type: ignore[attr-defined]
     assert attachment.get_filename() == f"factuur-{invoice.number}.pdf"
     assert attachment.get_content() == pdf
+    # once sent mail is past its retention, its attachments go with it; the invoice stays
+    clock.advance(days=31)
+    assert await remove_sent(app.state.deps, now=clock.now()) >= 1
+    async with app.state.deps.db.read() as session:
+        assert (await session.execute(select(OutboxAttachment))).all() == []
+    assert await stored_pdf(app, invoice.file_id) == pdf
 
 
 @sqlite_only
@@ -205,3 +220,33 @@ async def test_a_mail_whose_stored_attachment_differs_is_not_sent(
     [after] = [m for m in await outbox(app) if m.id == mail.id]
     assert after.sent_at is None
     assert after.last_error is not None and "SHA-256" in after.last_error
+
+
+async def test_a_top_up_whose_invoice_fails_is_credited_anyway_and_the_sweep_invoices_it_later(
+    app: Starlette, clock: FrozenClock
+) -> None:
+    # given: a first top-up invoiced, then the year's counter set back (its next number is
+    # taken), so the next invoice cannot be written
+    async with private_client(app) as client:
+        await pay(app, client, 2500)
+        async with app.state.deps.db.write() as session:
+            await session.execute(update(InvoiceCounter).values(last_number=0))
+            await session.commit()
+        # when: a second top-up is confirmed
+        await pay(app, client, 1000)
+        after = await balance(client)
+    # then: the money is credited; only its invoice waits
+    assert after["balanceCents"] == 3500
+    assert [i.total_cents for i in await invoices_in_db(app)] == [2500]
+    # when: the counter is right again and the worker's hourly sweep runs
+    async with app.state.deps.db.write() as session:
+        await session.execute(update(InvoiceCounter).values(last_number=1))
+        await session.commit()
+    swept = await top_ups.issue_missing_top_up_invoices(app.state.deps, now=clock.now())
+    # then
+    assert swept == 1
+    assert [(i.number[-6:], i.total_cents) for i in await invoices_in_db(app)] == [
+        ("000001", 2500),
+        ("000002", 1000),
+    ]
+    await assert_ledger_holds(app)

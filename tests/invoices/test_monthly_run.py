@@ -35,6 +35,7 @@ from tests.orders.support import organisation
 from tests.payments.support import sqlite_only
 from tests.support.api import gql
 from tests.support.backoffice import audit_rows
+from tests.support.live import free_port, run_toegang, server_env
 
 RUN = """
 mutation Run($input: StaffRunInvoicesInput!) {
@@ -230,3 +231,26 @@ async def test_a_run_left_by_a_worker_that_died_is_taken_over_after_its_lease(
     # then
     assert (before, after) == (0, 1)
     assert len(await invoices_in_db(app)) == 2
+
+
+@sqlite_only
+async def test_toegang_invoice_run_invoices_a_month_that_has_ended(
+    app: Starlette, clock: FrozenClock
+) -> None:
+    # given: a direct-debit order of January 2025 (the command runs on the real clock)
+    clock.set(amsterdam(2025, 1, 2, 9))
+    codes = await organisation(app)
+    await add_dd_order(app, codes["main"], placed_at=amsterdam(2025, 1, 10))
+    settings = app.state.deps.settings
+    env = server_env(
+        database_url=settings.database_url, data_dir=settings.data_dir, port=free_port()
+    )
+    # when
+    done = await asyncio.to_thread(run_toegang, ["invoice-run", "--month", "2025-01"], env)
+    # then
+    assert "2025-01: 1 invoice(s) issued" in done.stdout
+    [invoice] = await invoices_in_db(app)
+    assert (invoice.month, invoice.payer_kvk_number) == (date(2025, 1, 1), KVK)
+    async with app.state.deps.db.read() as session:
+        [recorded] = list((await session.execute(select(InvoiceRun))).scalars())
+    assert (recorded.source, recorded.status, recorded.issued) == ("COMMAND", "DONE", 1)
