@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql.models.accounts import Account, Usage
@@ -78,6 +79,20 @@ async def request_digital_invoices(deps: Deps, *, caller: Caller, email: str) ->
     kvk = account.kvk_number
     assert kvk is not None and account.id is not None
     now = deps.clock.now()
+    for attempt in range(2):
+        try:
+            await _set_digital(deps, account, kvk, address, now)
+            break
+        except IntegrityError:
+            # Two first requests at once: the other made the row; this one updates it.
+            if attempt:
+                raise
+    return await delivery_of(deps, kvk_number=kvk)
+
+
+async def _set_digital(deps: Deps, account: Account, kvk: str, address: str, now: datetime) -> None:
+    """Record the address (made or changed) and queue both confirmations, in one transaction."""
+    assert account.id is not None
     async with deps.db.write() as session:
         company = await session.get(Company, kvk)
         assert company is not None
@@ -103,7 +118,6 @@ async def request_digital_invoices(deps: Deps, *, caller: Caller, email: str) ->
         for to in _distinct(address, account.email):
             await _confirm(session, deps, account, to, "digital_invoices_confirmed", params, now)
         await session.commit()
-    return await delivery_of(deps, kvk_number=kvk)
 
 
 @raises(InvalidInputError, InvoiceEmailMismatchError)

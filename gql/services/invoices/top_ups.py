@@ -36,7 +36,7 @@ class _InvoicedAlreadyError(Exception):
 
 
 async def invoice_top_up(
-    session: AsyncSession, deps: Deps, payment: Payment, now: datetime
+    session: AsyncSession, deps: Deps, payment: Payment, now: datetime, *, paid_at: datetime
 ) -> Invoice | None:
     """Issue the invoice of a paid top-up in the caller's transaction (None: it has one)."""
     assert payment.id is not None and payment.account_id is not None
@@ -44,7 +44,6 @@ async def invoice_top_up(
         return None
     account = await session.get(Account, payment.account_id)
     assert account is not None
-    paid_at = payment.settled_at or now
     invoice = await issuing.issue(
         session,
         deps,
@@ -79,7 +78,8 @@ async def _settled(
         return
     try:
         async with session.begin_nested():
-            await invoice_top_up(session, deps, payment, now)
+            # Paid now: the row this session loaded still has the settlement before, if any.
+            await invoice_top_up(session, deps, payment, now, paid_at=now)
     except Exception:
         log.exception("payment %s: top-up invoice not issued now; the sweep will", payment.id)
 
@@ -103,7 +103,9 @@ async def issue_top_up_invoice(deps: Deps, *, payment_id: int) -> Invoice | None
                 or payment.status != PaymentState.PAID
             ):
                 return None
-            invoice = await invoice_top_up(session, deps, payment, now)
+            invoice = await invoice_top_up(
+                session, deps, payment, now, paid_at=payment.settled_at or now
+            )
             await session.commit()
             return invoice
     except (IntegrityError, _InvoicedAlreadyError):
