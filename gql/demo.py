@@ -14,6 +14,7 @@ from gql.files import store
 from gql.models.accounts import AccessCodeRequest, Account, Usage
 from gql.models.deployment import DatabaseMark
 from gql.models.filings import AnnualReport, AnnualReportVersion, FilingFormat
+from gql.models.invoices import InvoiceEmail
 from gql.models.ledger import Balance, EntryKind, RefundRequest
 from gql.models.orders import Order, OrderPayment, OrderStatus
 from gql.models.payments import Payment, PaymentPurpose, PaymentState
@@ -340,13 +341,15 @@ async def seed(deps: Deps) -> list[DemoAccount]:
             await _pending_request(deps, session, now)
         if "90000001" in ours:
             await _demo_filing(session, now)
+            await _demo_digital_invoices(session, now)
         await _demo_maintenance(session, now)
         await _demo_balance(session, now)
         placed = await _demo_orders(session, now)
         await session.commit()
     for order_id in placed:
         await delivery.deliver(deps, order_id)
-    # The private demo's top-ups get their invoices, the business demo last month's invoice.
+    # The private demo's top-ups get their invoices, the business demo last month's invoice
+    # (by e-mail: it asked for digital invoices).
     await top_ups.issue_missing_top_up_invoices(deps, now=now)
     await monthly.run_month(deps, month=monthly.previous_month(local_date(now)))
     return created
@@ -391,6 +394,24 @@ async def _demo_filing(session: AsyncSession, now: datetime) -> None:
             sha256=stored.sha256,
             filed_by_id=filer,
             filed_at=now,
+        )
+    )
+
+
+async def _demo_digital_invoices(session: AsyncSession, now: datetime) -> None:
+    """The business demo organisation asked for digital invoices (to its registered address)."""
+    if await session.get(InvoiceEmail, "90000001"):
+        return
+    main = await session.scalar(select(Account.id).where(Account.access_code == "DEMABZNS2345"))
+    if main is None:
+        return
+    session.add(
+        InvoiceEmail(
+            kvk_number="90000001",
+            email="info@bakkerijdezon.example",
+            requested_at=now,
+            changed_at=now,
+            changed_by_id=main,
         )
     )
 
