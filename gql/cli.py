@@ -1,5 +1,5 @@
-"""The `toegang` command: serve, worker, migrate, seed-demo, create-staff, export-schema,
-export-trusted-documents, refund-payouts, bank-import."""
+"""The `toegang` command: serve, worker, migrate, seed-demo, create-staff, invoice-run,
+export-schema, export-trusted-documents, refund-payouts, bank-import."""
 
 from __future__ import annotations
 
@@ -272,6 +272,29 @@ def cmd_bank_import(args: argparse.Namespace) -> None:
         print(f"  {change.reference}: {change.result}{reason}")
 
 
+def cmd_invoice_run(args: argparse.Namespace) -> None:
+    from gql.services.invoices import monthly
+    from gql.services.shared.errors import Problems
+
+    settings = _settings()
+    deps = _deps(settings)
+    problems = Problems()
+    month = monthly.month_field(problems, "month", args.month, now=deps.clock.now())
+    if month is None:
+        from gql import i18n
+
+        raise SystemExit(f"toegang: {i18n.text(problems.items[0].message_key, 'en')}")
+
+    async def main() -> monthly.RunView:
+        try:
+            return await monthly.run_now(deps, month=month)
+        finally:
+            await deps.db.dispose()
+
+    run = asyncio.run(main())
+    print(f"toegang: invoice run {args.month}: {run.issued} invoice(s) issued")
+
+
 def cmd_export_schema(args: argparse.Namespace) -> None:
     from gql.schema.root import schema
 
@@ -316,6 +339,12 @@ def main(argv: list[str] | None = None) -> None:
     sub.add_parser(
         "reseal-secrets", help="seal stored secrets again under the first TOEGANG_SECRET_KEY"
     ).set_defaults(func=cmd_reseal_secrets)
+    invoice_run = sub.add_parser(
+        "invoice-run",
+        help="invoice a month's direct-debit orders now (a rerun issues only what is missing)",
+    )
+    invoice_run.add_argument("--month", required=True, help="the month, as YYYY-MM")
+    invoice_run.set_defaults(func=cmd_invoice_run)
     sub.add_parser("export-schema", help="print the GraphQL SDL").set_defaults(
         func=cmd_export_schema
     )

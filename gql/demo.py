@@ -15,6 +15,7 @@ from gql.models.accounts import AccessCodeRequest, Account, Usage
 from gql.models.bank_files import BankFileChannel
 from gql.models.deployment import DatabaseMark
 from gql.models.filings import AnnualReport, AnnualReportVersion, FilingFormat
+from gql.models.invoices import InvoiceEmail
 from gql.models.ledger import Balance, EntryKind, RefundRequest, RefundStatus
 from gql.models.orders import Order, OrderPayment, OrderStatus
 from gql.models.payments import Payment, PaymentPurpose, PaymentState
@@ -25,6 +26,7 @@ from gql.services import mandates
 from gql.services.accounts.accounts import new_account
 from gql.services.catalog import catalog
 from gql.services.filings.filings import OWNER_KIND
+from gql.services.invoices import monthly, top_ups
 from gql.services.ledger import balance, payouts
 from gql.services.orders import delivery
 from gql.services.orders.orders import new_reference
@@ -341,6 +343,7 @@ async def seed(deps: Deps) -> list[DemoAccount]:
             await _pending_request(deps, session, now)
         if "90000001" in ours:
             await _demo_filing(session, now)
+            await _demo_digital_invoices(session, now)
         await _demo_maintenance(session, now)
         await _demo_question(session, now)
         await _demo_balance(session, deps, now)
@@ -348,6 +351,10 @@ async def seed(deps: Deps) -> list[DemoAccount]:
         await session.commit()
     for order_id in placed:
         await delivery.deliver(deps, order_id)
+    # The private demo's top-ups get their invoices, the business demo last month's invoice
+    # (by e-mail: it asked for digital invoices).
+    await top_ups.issue_missing_top_up_invoices(deps, now=now)
+    await monthly.run_month(deps, month=monthly.previous_month(local_date(now)))
     return created
 
 
@@ -390,6 +397,24 @@ async def _demo_filing(session: AsyncSession, now: datetime) -> None:
             sha256=stored.sha256,
             filed_by_id=filer,
             filed_at=now,
+        )
+    )
+
+
+async def _demo_digital_invoices(session: AsyncSession, now: datetime) -> None:
+    """The business demo organisation asked for digital invoices (to its registered address)."""
+    if await session.get(InvoiceEmail, "90000001"):
+        return
+    main = await session.scalar(select(Account.id).where(Account.access_code == "DEMABZNS2345"))
+    if main is None:
+        return
+    session.add(
+        InvoiceEmail(
+            kvk_number="90000001",
+            email="info@bakkerijdezon.example",
+            requested_at=now,
+            changed_at=now,
+            changed_by_id=main,
         )
     )
 
@@ -495,13 +520,23 @@ DEMO_ORDERS = (
     ("DEMABZNS2345", "COMPANY_PROFILE", "90000004", 3),
     ("DEMABZNS2345", "ANNUAL_ACCOUNTS", "90000001", 1),
 )
+# Placed on the 10th of last month, so the business demo has last month's invoice.
+LAST_MONTHS_ORDER = ("DEMABZNS2345", "EXTRACT", "90000005")
+
+
+def _order_moments(now: datetime) -> list[tuple[str, str, str, datetime]]:
+    tenth = monthly.previous_month(local_date(now)).replace(day=10)
+    return [
+        (code, product, kvk, now - timedelta(days=days_ago))
+        for code, product, kvk, days_ago in DEMO_ORDERS
+    ] + [(*LAST_MONTHS_ORDER, datetime.combine(tenth, time(10), AMSTERDAM).astimezone(UTC))]
 
 
 async def _demo_orders(session: AsyncSession, now: datetime) -> list[int]:
     """A few orders of both demo accounts, one a digitally certified extract; their
     documents are made once the seed commits. Returns the new orders' ids."""
     placed: list[int] = []
-    for code, product_code, kvk, days_ago in DEMO_ORDERS:
+    for code, product_code, kvk, at in _order_moments(now):
         account = (
             await session.execute(select(Account).where(Account.access_code == code))
         ).scalar_one_or_none()
@@ -513,7 +548,6 @@ async def _demo_orders(session: AsyncSession, now: datetime) -> list[int]:
             )
         ):
             continue
-        at = now - timedelta(days=days_ago)
         product = await catalog.product_for_order(session, product_code, at=at)
         if product is None or product.price_cents is None:
             continue

@@ -22,6 +22,7 @@ from gql.psp import sandbox
 from gql.services.accounts import recovery
 from gql.services.accounts import retention as account_retention
 from gql.services.filings import deadlines
+from gql.services.invoices import monthly, top_ups  # top_ups: the top-up settlement
 from gql.services.orders import anonymous, delivery  # noqa: F401  (anonymous: settlement)
 from gql.services.payments import payments
 from gql.services.shared import idempotency, outbox
@@ -38,6 +39,8 @@ def worker_jobs(deps: Deps) -> list[Callable[[], Awaitable[object]]]:
         Hourly(deps, "filing reminders", deadlines.send_due_reminders),
         lambda: payments.reconcile_open_payments(deps, now=deps.clock.now()),
         lambda: delivery.deliver_pending(deps),
+        Hourly(deps, "missing top-up invoices", top_ups.issue_missing_top_up_invoices),
+        monthly.MonthlyInvoicing(deps),
     ]
     if deps.settings.psp == "sandbox":
         jobs += [lambda: sandbox.expire_payments(deps), SandboxWebhooks(deps)]

@@ -108,6 +108,8 @@ export type ErrorCode =
   | 'INSUFFICIENT_BALANCE'
   /** InvalidXbrl: the XBRL instance is malformed or incomplete. */
   | 'INVALID_XBRL'
+  /** InvoiceEmailMismatch: the details do not match the organisation. */
+  | 'INVOICE_EMAIL_MISMATCH'
   /** MaintenanceInProgress: ordering is paused for maintenance. */
   | 'MAINTENANCE_IN_PROGRESS'
   /** NothingFiled: nothing filed for that financial year. */
@@ -503,6 +505,8 @@ type ErrorFields_InvalidToken_Fragment = { code: ErrorCode, message: string, fie
 
 type ErrorFields_InvalidXbrl_Fragment = { code: ErrorCode, message: string, field: Array<string> | null };
 
+type ErrorFields_InvoiceEmailMismatch_Fragment = { code: ErrorCode, message: string, field: Array<string> | null };
+
 type ErrorFields_MaintenanceInProgress_Fragment = { code: ErrorCode, message: string, field: Array<string> | null };
 
 type ErrorFields_NotFound_Fragment = { code: ErrorCode, message: string, field: Array<string> | null };
@@ -530,6 +534,7 @@ export type ErrorFieldsFragment =
   | ErrorFields_InvalidState_Fragment
   | ErrorFields_InvalidToken_Fragment
   | ErrorFields_InvalidXbrl_Fragment
+  | ErrorFields_InvoiceEmailMismatch_Fragment
   | ErrorFields_MaintenanceInProgress_Fragment
   | ErrorFields_NotFound_Fragment
   | ErrorFields_NothingFiled_Fragment
@@ -658,6 +663,7 @@ export type NodeQuery = { node:
     | { __typename: 'AccessCodeRequest', name: string, kvkNumber: string, companyName: string, status: AccessCodeRequestStatus, expectedBy: string, id: string }
     | { __typename: 'AnnualReport', id: string }
     | { __typename: 'BankFile', id: string }
+    | { __typename: 'Invoice', id: string }
     | { __typename: 'MaintenanceWindow', id: string }
     | { __typename: 'Order', id: string }
     | { __typename: 'Payment', id: string }
@@ -675,6 +681,7 @@ export type OrderQuery = { node:
     | { __typename: 'AccessCodeRequest', id: string }
     | { __typename: 'AnnualReport', id: string }
     | { __typename: 'BankFile', id: string }
+    | { __typename: 'Invoice', id: string }
     | { __typename: 'MaintenanceWindow', id: string }
     | { __typename: 'Order', id: string, reference: string, productCode: string, kvkNumber: string, financialYearEnd: string | null, status: OrderStatus, priceCents: number, paymentMethod: OrderPaymentMethod, mandateReference: string | null, toBeInvoiced: boolean, placedAt: string, deliveredAt: string | null, downloadUrl: string | null, downloadExpiresAt: string | null, placedBy: string | null, product: { code: string, name: string, priceCents: number | null }, company: { name: string } | null }
     | { __typename: 'Payment', id: string }
@@ -706,6 +713,7 @@ export type PaymentQuery = { node:
     | { __typename: 'AccessCodeRequest', id: string }
     | { __typename: 'AnnualReport', id: string }
     | { __typename: 'BankFile', id: string }
+    | { __typename: 'Invoice', id: string }
     | { __typename: 'MaintenanceWindow', id: string }
     | { __typename: 'Order', id: string }
     | { __typename: 'Payment', id: string, purpose: PaymentPurpose, amountCents: number, method: OnlinePaymentMethod, status: PaymentStatus, paymentUrl: string | null, createdAt: string, expiresAt: string | null, settledAt: string | null }

@@ -8,6 +8,7 @@ import io
 import os
 import ssl
 import tempfile
+from collections.abc import Sequence
 from datetime import UTC
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -22,6 +23,7 @@ from sqlmodel import col
 from gql.db import Database
 from gql.files import store
 from gql.files.access import Downloader, register_owner
+from gql.mail.attachments import Attachment, load_attachments, read_verified
 from gql.mail.letters import letter_slug, render_letter
 from gql.models.outbox import OutboxMessage
 from gql.settings import Settings, SmtpTls
@@ -44,13 +46,19 @@ class Sender(Protocol):
 
 def make_senders(settings: Settings, db: Database | None = None) -> dict[str, Sender]:
     """The sender for each channel: SMTP when a host is set, else a folder; letters as PDF
-    (kept in the file store when a database is given)."""
-    email: Sender = SmtpSender(settings) if settings.smtp_host else FolderSender(settings)
+    (kept in the file store when a database is given). Attachments are read from the file
+    store, so a mail with attachments needs the database."""
+    email: Sender = SmtpSender(settings, db) if settings.smtp_host else FolderSender(settings, db)
     return {"EMAIL": email, "POST": PostSender(settings, db)}
 
 
-def build_email(message: OutboxMessage, *, mail_from: str) -> EmailMessage:
-    """The e-mail for an outbox row; the same row always gives the same headers."""
+def build_email(
+    message: OutboxMessage, *, mail_from: str, attachments: Sequence[Attachment] = ()
+) -> EmailMessage:
+    """The e-mail for an outbox row; the same row always gives the same headers.
+
+    Attachments go base64-encoded as they are stored, so the receiver decodes the stored
+    bytes exactly."""
     email = EmailMessage()
     email["From"] = mail_from
     email["To"] = message.recipient
@@ -65,6 +73,14 @@ def build_email(message: OutboxMessage, *, mail_from: str) -> EmailMessage:
     email.set_content(message.body, charset="utf-8", cte="quoted-printable")
     # After set_content, which drops every Content-* header set before it.
     email["Content-Language"] = message.language
+    for attachment in attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        email.add_attachment(
+            attachment.data,
+            maintype=maintype,
+            subtype=subtype or "octet-stream",
+            filename=attachment.filename,
+        )
     return email
 
 
@@ -77,8 +93,9 @@ class SmtpSender:
     required: an opportunistic upgrade can be stripped by anyone on the path.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, db: Database | None = None) -> None:
         self._settings = settings
+        self._db = db
         # Built once, at start: a broken CA bundle stops the start instead of every send.
         self._tls_context = smtp_tls_context(settings)
         self._envelope_sender = parseaddr(settings.mail_from)[1]
@@ -89,8 +106,9 @@ class SmtpSender:
     async def send(self, message: OutboxMessage) -> None:
         """Send one mail; raises aiosmtplib, TLS or OS errors when the server does not accept it."""
         settings = self._settings
+        files = await load_attachments(self._db, message)
         await aiosmtplib.send(
-            build_email(message, mail_from=settings.mail_from),
+            build_email(message, mail_from=settings.mail_from, attachments=files),
             # The envelope, explicitly: never read from the headers, so the one stored
             # recipient is the one mailbox that gets it.
             sender=self._envelope_sender,
@@ -120,13 +138,15 @@ def smtp_tls_context(settings: Settings) -> ssl.SSLContext:
 class FolderSender:
     """Writes each e-mail as an .eml file into data_dir/mail, for development without SMTP."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, db: Database | None = None) -> None:
         self._settings = settings
+        self._db = db
         self.folder = settings.data_dir / "mail"
 
     async def send(self, message: OutboxMessage) -> None:
         """Write the mail; a re-send overwrites the same file."""
-        email = build_email(message, mail_from=self._settings.mail_from)
+        files = await load_attachments(self._db, message)
+        email = build_email(message, mail_from=self._settings.mail_from, attachments=files)
         name = f"{message.created_at.astimezone(UTC):%Y%m%dT%H%M%SZ}-{message.id or 0:08d}.eml"
         await asyncio.to_thread(write_atomically, self.folder / name, email.as_bytes(policy=SMTP))
 
@@ -134,7 +154,10 @@ class FolderSender:
 class PostSender:
     """Renders each letter as a PDF and keeps it in the file store, where a print partner
     would take it from; without a post service a copy goes to data_dir/letters for a person
-    to open (the retention job removes both after TOEGANG_RETENTION_LETTER_DAYS)."""
+    to open (the retention job removes both after TOEGANG_RETENTION_LETTER_DAYS).
+
+    A letter that already has its PDF in the file store (an invoice, or a letter sent
+    before) goes as that stored file, byte for byte, after its SHA-256 is checked."""
 
     def __init__(self, settings: Settings, db: Database | None = None) -> None:
         self.folder = settings.data_dir / "letters"
@@ -143,10 +166,13 @@ class PostSender:
     async def send(self, message: OutboxMessage) -> None:
         """Render and store the letter once; a re-send writes the same copy again."""
         path = self.folder / f"{message.id or 0:08d}-{letter_slug(message)}.pdf"
-        # Rendering is CPU work; keep it off the event loop.
-        pdf = await asyncio.to_thread(render_letter, message)
-        if self.db is not None and message.file_id is None:
-            await self._keep(message, pdf)
+        if message.file_id is not None and self.db is not None:
+            pdf = (await read_verified(self.db, message.file_id)).data
+        else:
+            # Rendering is CPU work; keep it off the event loop.
+            pdf = await asyncio.to_thread(render_letter, message)
+            if self.db is not None and message.file_id is None:
+                await self._keep(message, pdf)
         await asyncio.to_thread(write_atomically, path, pdf)
 
     async def _keep(self, message: OutboxMessage, pdf: bytes) -> None:

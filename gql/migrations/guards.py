@@ -69,3 +69,32 @@ def drop_append_only(table: str) -> None:
     else:
         op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
         op.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
+
+
+def fixed_columns(table: str, columns: tuple[str, ...]) -> None:
+    """Refuse an UPDATE of these columns (the rest of the row may still change): what was
+    issued stays as issued, e.g. an invoice's number, amounts and stored PDF."""
+    listed = ", ".join(columns)
+    message = f"issued columns of {table} never change"
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(
+            f"CREATE TRIGGER {table}_fixed_columns BEFORE UPDATE OF {listed} ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
+        )
+        return
+    op.execute(
+        f"CREATE OR REPLACE FUNCTION {table}_fixed_columns() RETURNS trigger "
+        f"LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '{message}'; END $$"
+    )
+    op.execute(
+        f"CREATE TRIGGER {table}_fixed_columns BEFORE UPDATE OF {listed} ON {table} "
+        f"FOR EACH ROW EXECUTE FUNCTION {table}_fixed_columns()"
+    )
+
+
+def drop_fixed_columns(table: str) -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(f"DROP TRIGGER IF EXISTS {table}_fixed_columns")
+    else:
+        op.execute(f"DROP TRIGGER IF EXISTS {table}_fixed_columns ON {table}")
+        op.execute(f"DROP FUNCTION IF EXISTS {table}_fixed_columns()")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint
+from sqlalchemy import CheckConstraint, Index, text
 from sqlmodel import Field, SQLModel
 
 from gql.models._base import one_of, text_enum_field, utc_field
@@ -34,6 +34,13 @@ class Payment(SQLModel, table=True):
         # The provider's methods (gql/psp PaymentMethod).
         CheckConstraint("method IN ('IDEAL', 'CREDIT_CARD')", name="method_known"),
         CheckConstraint("amount_cents > 0", name="amount_positive"),
+        # The invoices' hourly sweep finds confirmed top-ups still without their invoice.
+        Index(
+            "ix_payment_to_invoice",
+            "id",
+            sqlite_where=text("purpose = 'TOP_UP' AND status = 'PAID' AND invoice_id IS NULL"),
+            postgresql_where=text("purpose = 'TOP_UP' AND status = 'PAID' AND invoice_id IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -100,6 +100,9 @@ MUTATIONS = {
     "requestRefund": "customer",
     "changePaymentMethod": "customer",
     "askQuestion": "customer",
+    "requestDigitalInvoices": "customer",
+    "changeInvoiceEmail": "customer",
+    "requestInvoiceCopy": "customer",
     "staffApproveRefund": "staff: appends one event",
     "staffRejectRefund": "staff: appends one event",
     "staffApproveAccessCodeRequest": "staff: appends one event",
@@ -112,6 +115,7 @@ MUTATIONS = {
     "staffAnswerQuestion": "staff: appends one event",
     "staffCreateRefundPayouts": "staff: appends one event",
     "staffImportBankFile": "staff: appends one event",
+    "staffRunInvoices": "staff: appends one event",
 }
 
 

@@ -60,7 +60,8 @@ async def test_a_top_up_raises_the_balance_only_when_the_provider_confirms_it(
             2500,
             0,
         )
-        [mail] = [m for m in await outbox(app) if "25,00" in m.body]
+        [mail] = [m for m in await outbox(app) if m.template == "top_up_received"]
+        assert "25,00" in mail.body
         assert mail.recipient == "piet@example.nl"
     await assert_ledger_holds(app)
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_date
+from babel.dates import format_skeleton
 from babel.numbers import format_currency
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -24,6 +25,11 @@ def local_date(moment: datetime) -> date:
 def format_date(day: date, language: str) -> str:
     """'30 november 2026' in Dutch, 'November 30, 2026' in English."""
     return babel_date(day, format="long", locale=_LOCALES.get(language, "nl_NL"))
+
+
+def format_month(month: date, language: str) -> str:
+    """'oktober 2026' in Dutch, 'October 2026' in English."""
+    return format_skeleton("yMMMM", month, locale=_LOCALES.get(language, "nl_NL"))
 
 
 def format_moment(moment: datetime, language: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
 from urllib.parse import urlsplit
@@ -13,9 +14,18 @@ from sqlmodel import col
 
 from gql.keys import Purpose, keyring
 from gql.mail.templates import render
-from gql.models.outbox import Channel, OutboxMessage
+from gql.models.outbox import Channel, OutboxAttachment, OutboxMessage
 from gql.services.shared.deps import Deps
 from gql.settings import Settings
+
+
+class StoredFileRef(Protocol):
+    """A file in the file store (gql.files.store.FileInfo): its id and SHA-256."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def sha256(self) -> str: ...
 
 
 class Addressee(Protocol):
@@ -77,9 +87,13 @@ async def enqueue_email(
     now: datetime,
     settings: Settings,
     account_id: int | None = None,
+    attachments: Sequence[StoredFileRef] = (),
 ) -> OutboxMessage:
-    """Queue an e-mail; it is sent only if the surrounding transaction commits."""
-    return _queue(
+    """Queue an e-mail; it is sent only if the surrounding transaction commits.
+
+    `attachments` are stored files (gql.files.store), attached by reference when the mail
+    is sent and checked then against the SHA-256 they have now."""
+    message = _queue(
         session,
         channel=Channel.EMAIL,
         recipient=to,
@@ -91,6 +105,20 @@ async def enqueue_email(
         settings=settings,
         account_id=account_id,
     )
+    if attachments:
+        message.attachment_count = len(attachments)
+        await session.flush()
+        assert message.id is not None
+        for position, stored in enumerate(attachments):
+            session.add(
+                OutboxAttachment(
+                    message_id=message.id,
+                    position=position,
+                    file_id=stored.id,
+                    sha256=stored.sha256,
+                )
+            )
+    return message
 
 
 async def mail_account(
@@ -101,6 +129,7 @@ async def mail_account(
     params: dict[str, object],
     now: datetime,
     settings: Settings,
+    attachments: Sequence[StoredFileRef] = (),
 ) -> OutboxMessage:
     """Queue an e-mail to the account's address, in its language, greeting it by name."""
     return await enqueue_email(
@@ -112,6 +141,7 @@ async def mail_account(
         now=now,
         settings=settings,
         account_id=account.id,
+        attachments=attachments,
     )
 
 
@@ -126,9 +156,13 @@ async def enqueue_letter(
     now: datetime,
     settings: Settings,
     account_id: int | None = None,
+    document: StoredFileRef | None = None,
 ) -> OutboxMessage:
-    """Queue a letter to the given address (read by the caller at this moment)."""
-    return _queue(
+    """Queue a letter to the given address (read by the caller at this moment).
+
+    Without `document` the letter is the template's text, rendered when sent; with it the
+    letter is that stored PDF, sent as is (an invoice)."""
+    message = _queue(
         session,
         channel=Channel.POST,
         recipient=addressee,
@@ -140,6 +174,9 @@ async def enqueue_letter(
         settings=settings,
         account_id=account_id,
     )
+    if document is not None:
+        message.file_id = document.id
+    return message
 
 
 async def remove_sent(deps: Deps, *, now: datetime) -> int:
