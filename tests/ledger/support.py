@@ -3,10 +3,14 @@ documents, and an HTTP transport that keeps every webhook call it carries (for r
 
 from __future__ import annotations
 
+import shutil
+import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
+import asyncpg
 import httpx
 from sqlalchemy import text
 from starlette.applications import Starlette
@@ -196,3 +200,47 @@ class RecordingTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self.inner.aclose()
+
+
+class Databases(Protocol):
+    """Fresh databases at the latest migration, one per example of a state machine."""
+
+    async def create(self, folder: Path) -> str: ...
+
+    async def drop(self, url: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SqliteCopies:
+    """A copy of the migrated template file (tests/conftest.py sqlite_template)."""
+
+    template: Path
+
+    async def create(self, folder: Path) -> str:
+        shutil.copyfile(self.template, folder / "toegang.db")
+        return f"sqlite+aiosqlite:///{folder / 'toegang.db'}"
+
+    async def drop(self, url: str) -> None:
+        """The example's folder goes, with the file."""
+
+
+@dataclass(frozen=True, slots=True)
+class PostgresCopies:
+    """A database made from the migrated template (tests/conftest.py postgres_server)."""
+
+    base: str  # postgresql+asyncpg://postgres@127.0.0.1:PORT
+
+    async def _admin(self, statement: str) -> None:
+        conn = await asyncpg.connect(self.base.replace("+asyncpg", "") + "/postgres")
+        try:
+            await conn.execute(statement)
+        finally:
+            await conn.close()
+
+    async def create(self, folder: Path) -> str:
+        name = f"t_{uuid.uuid4().hex[:16]}"
+        await self._admin(f"CREATE DATABASE {name} TEMPLATE toegang_template STRATEGY FILE_COPY")
+        return f"{self.base}/{name}"
+
+    async def drop(self, url: str) -> None:
+        await self._admin(f"DROP DATABASE IF EXISTS {url.rsplit('/', 1)[1]} WITH (FORCE)")
