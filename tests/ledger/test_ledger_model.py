@@ -35,7 +35,6 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import select, text
 
-from gql import payment_pages
 from gql.clock import FrozenClock
 from gql.models.psp import SandboxPayment
 from gql.psp import sandbox
@@ -355,13 +354,12 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def payer_returns_to_the_return_page(self, data: st.DataObject) -> None:
         payment = self.pick_payment(data)
-        now, every = self.now(), payment_pages.ASK_AT_MOST_EVERY
+        now, every = self.now(), payments.ASK_WHEN_READ
         response = self.run(self.customer.get(f"/betaling/{payment.public_id}"))
         assert response.status_code == 200, response.text
         # An open payment is asked about at the provider, at most every few seconds.
         if (
             payment.app == "OPEN"
-            and now - payment.created_at >= every
             and (payment.checked_at is None or payment.checked_at < now - every)
         ):
             payment.checked_at = now
