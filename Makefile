@@ -61,7 +61,8 @@ run: system-deps venv-run graphiql
 	$(BIN)/toegang serve
 
 # Debian packages: to build and serve (a venv, Node.js for GraphiQL and the contract), and
-# for the tests (Chromium for the browser tests, PostgreSQL for the second backend).
+# for the tests (Chromium for the browser tests, PostgreSQL for the second backend, zbar-tools to
+# read the QR codes on payment reminders).
 # As root they are installed; otherwise the exact apt-get line is printed.
 define need_packages
 	@missing=""; \
@@ -71,6 +72,7 @@ define need_packages
 	if [ "$(1)" = test ]; then \
 	  command -v chromium >/dev/null || missing="$$missing chromium"; \
 	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	  command -v zbarimg >/dev/null || missing="$$missing zbar-tools"; \
 	fi; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \

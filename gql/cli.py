@@ -1,5 +1,5 @@
 """The `toegang` command: serve, worker, migrate, seed-demo, create-staff, invoice-run,
-export-schema, export-trusted-documents, refund-payouts, bank-import."""
+export-schema, export-trusted-documents, refund-payouts, collections, bank-import."""
 
 from __future__ import annotations
 
@@ -233,6 +233,36 @@ def cmd_refund_payouts(args: argparse.Namespace) -> None:
         print(f"toegang: written to {args.out}")
 
 
+def cmd_collections(args: argparse.Namespace) -> None:
+    from gql.services.invoices import collections
+    from gql.services.shared.errors import DomainError
+    from gql.services.shared.formatting import format_cents
+
+    deps = _deps(_settings())
+
+    async def main() -> collections.CollectionFile:
+        try:
+            return await collections.create_collections(
+                deps, caller=None, collection_date=args.date
+            )
+        finally:
+            await deps.db.dispose()
+
+    try:
+        made = asyncio.run(main())
+    except DomainError as exc:
+        raise _domain_error(exc) from exc
+    view = made.bank_file
+    print(
+        f"toegang: pain.008 {view.message_id}: {view.transactions} invoices, "
+        f"{format_cents(view.total_cents, 'en')}; stored as file {view.file_id} "
+        f"({view.filename}, sha256 {view.sha256})"
+    )
+    if args.out is not None:
+        args.out.write_bytes(made.data)
+        print(f"toegang: written to {args.out}")
+
+
 def cmd_bank_import(args: argparse.Namespace) -> None:
     from gql.services.bank_files import imports
     from gql.services.shared.errors import DomainError
@@ -367,6 +397,18 @@ def main(argv: list[str] | None = None) -> None:
         help="the day the bank is to execute it (YYYY-MM-DD; default today)",
     )
     payouts.set_defaults(func=cmd_refund_payouts)
+    collect = sub.add_parser(
+        "collections",
+        help="make the SEPA direct-debit file (pain.008) of every open direct-debit invoice "
+        "due and not yet submitted; it is kept in the file store",
+    )
+    collect.add_argument("--out", type=Path, help="also write the file here")
+    collect.add_argument(
+        "--date",
+        type=date.fromisoformat,
+        help="collect the invoices due on or before this day (YYYY-MM-DD; default today)",
+    )
+    collect.set_defaults(func=cmd_collections)
     bank_import = sub.add_parser(
         "bank-import",
         help="import a file from the bank: a status report (pain.002) or a debit/credit "

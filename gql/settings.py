@@ -123,6 +123,10 @@ class Settings:
     creditor_iban: str = DEMO_CREDITOR["IBAN"]
     creditor_bic: str = DEMO_CREDITOR["BIC"]
     creditor_id: str = DEMO_CREDITOR["ID"]
+    #: Days after an open invoice's due date that its payment reminder is sent, and days
+    #: after the reminder that the formal notice (ingebrekestelling) follows.
+    reminder_days: int = 14
+    formal_notice_days: int = 14
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -283,7 +287,11 @@ class Settings:
             extract_link_hours=get_int("EXTRACT_LINK_HOURS", 72),
             extract_link_downloads=get_int("EXTRACT_LINK_DOWNLOADS", 5),
             **_creditor(get, production=mode == "production"),
+            reminder_days=get_int("REMINDER_DAYS", 14),
+            formal_notice_days=get_int("FORMAL_NOTICE_DAYS", 14),
         )
+        if not 1 <= settings.reminder_days <= 365 or not 1 <= settings.formal_notice_days <= 365:
+            raise SettingsError("TOEGANG_REMINDER_DAYS and TOEGANG_FORMAL_NOTICE_DAYS: 1 to 365")
         if not 1 <= settings.extract_link_hours <= 24 * 31:
             raise SettingsError("TOEGANG_EXTRACT_LINK_HOURS must be 1 to 744")
         if not 1 <= settings.extract_link_downloads <= 100:

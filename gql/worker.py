@@ -22,7 +22,7 @@ from gql.psp import sandbox
 from gql.services.accounts import recovery
 from gql.services.accounts import retention as account_retention
 from gql.services.filings import deadlines
-from gql.services.invoices import monthly, top_ups  # top_ups: the top-up settlement
+from gql.services.invoices import monthly, reminders, top_ups  # top_ups: the settlement
 from gql.services.orders import anonymous, delivery  # noqa: F401  (anonymous: settlement)
 from gql.services.payments import payments
 from gql.services.shared import idempotency, outbox
@@ -41,6 +41,8 @@ def worker_jobs(deps: Deps) -> list[Callable[[], Awaitable[object]]]:
         lambda: delivery.deliver_pending(deps),
         Hourly(deps, "missing top-up invoices", top_ups.issue_missing_top_up_invoices),
         monthly.MonthlyInvoicing(deps),
+        # Checked hourly; each reminder and formal notice goes once, on the day it is due.
+        Hourly(deps, "payment reminders", reminders.send_due_reminders),
     ]
     if deps.settings.psp == "sandbox":
         jobs += [lambda: sandbox.expire_payments(deps), SandboxWebhooks(deps)]

@@ -116,6 +116,8 @@ MUTATIONS = {
     "staffCreateRefundPayouts": "staff: appends one event",
     "staffImportBankFile": "staff: appends one event",
     "staffRunInvoices": "staff: appends one event",
+    "staffCreateCollections": "staff: appends one event",
+    "staffRecordTransfer": "staff: appends one event",
 }
 
 

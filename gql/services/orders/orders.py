@@ -33,6 +33,7 @@ from gql.models.orders import Order, OrderPayment, OrderStatus, ProductKind
 from gql.reader import Read
 from gql.services import register, service
 from gql.services.catalog import catalog
+from gql.services.invoices import reminders
 from gql.services.ledger import balance
 from gql.services.ledger.balance import InsufficientBalanceError
 from gql.services.mandates import active_mandate
@@ -187,6 +188,10 @@ async def place_order(
                     order_id=order.id,
                 )
         else:
+            # An invoice still open after its formal notice stops direct-debit orders.
+            await reminders.ensure_direct_debit_allowed(
+                session, kvk_number=order.payer_kvk_number, account_id=account.id
+            )
             mandate = await _mandate(session, account)
             if mandate is None:
                 raise InvalidStateError(message_key="order_needs_mandate")
