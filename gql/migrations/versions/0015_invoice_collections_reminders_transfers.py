@@ -1,6 +1,6 @@
 """invoice collections, reminders and transfers
 
-Revision ID: i12d
+Revision ID: 0015
 Revises: 0014
 Create Date: 2026-11-30 14:22:26.819972
 
@@ -18,7 +18,7 @@ from alembic import op
 import gql.db
 from gql.migrations import guards
 
-revision: str = "i12d"
+revision: str = "0015"
 down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
