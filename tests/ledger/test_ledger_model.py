@@ -358,9 +358,8 @@ class LedgerMachine(RuleBasedStateMachine):
         response = self.run(self.customer.get(f"/betaling/{payment.public_id}"))
         assert response.status_code == 200, response.text
         # An open payment is asked about at the provider, at most every few seconds.
-        if (
-            payment.app == "OPEN"
-            and (payment.checked_at is None or payment.checked_at < now - every)
+        if payment.app == "OPEN" and (
+            payment.checked_at is None or payment.checked_at < now - every
         ):
             payment.checked_at = now
             self.app_asks(payment)
