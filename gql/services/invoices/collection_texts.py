@@ -87,7 +87,6 @@ TEXTS = texts(
         "reminder_label_invoice": {"nl": "Factuurnummer", "en": "Invoice number"},
         "reminder_label_amount": {"nl": "Bedrag", "en": "Amount"},
         "reminder_label_due": {"nl": "Vervaldatum", "en": "Due date"},
-        "reminder_label_payer": {"nl": "Aan", "en": "To"},
     },
 )
 
