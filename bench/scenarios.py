@@ -127,7 +127,7 @@ SCENARIOS = [
     ),
     Scenario(
         "orders",
-        "orders page of 20 (with product and subject company)",
+        "orders page of 20 + relations",
         "session joined with account; account; 21 orders; their products; their companies",
         _body(ORDERS),
         "/orders",
@@ -135,7 +135,7 @@ SCENARIOS = [
     ),
     Scenario(
         "place_order",
-        "placeOrder (balance, its PDF made and stored)",
+        "placeOrder (balance, PDF stored)",
         "session; account; product; write: key, order, balance, ledger; "
         "order, product, company; PDF; write: file, order; the order",
         place_order_body("warm-up"),
