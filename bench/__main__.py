@@ -98,17 +98,16 @@ async def in_process(
     }
     clients = {side: inproc.Client(app) for side, app in apps.items()}
     cookie = f"{world.settings.session_cookie_name}={world.token}"
+    buyer = f"{world.settings.session_cookie_name}={world.buyer_token}"
 
     def variants(s: Scenario) -> list[inproc.Variant]:
-        jar = cookie if s.signed_in else None
-        paths = {"graphql": "/graphql", "ceiling": s.ceiling_path, "bare": "/graphql"}
-        if not s.slow:
-            paths["raw"] = s.ceiling_path
-        else:
-            paths.pop("bare")
+        jar = (buyer if s.buyer else cookie) if s.signed_in else None
+        paths = {"graphql": "/graphql"}
+        for side in s.sides:
+            paths[side] = "/graphql" if side == "bare" else s.ceiling_path
         return [
             inproc.Variant(
-                s, side, lambda side=side, path=path: clients[side].post(path, s.body, jar)
+                s, side, lambda side=side, path=path: clients[side].post(path, s.next_body(), jar)
             )
             for side, path in paths.items()
         ]
@@ -125,7 +124,7 @@ async def in_process(
         for run in range(args.runs):
             for group in groups:
                 for variant in group:
-                    if not variant.scenario.slow:  # logIn is measured in the first run only
+                    if not variant.scenario.slow:  # slow ones are measured in the first run only
                         variant.cpu_us.clear()
                         variant.wall_us.clear()
             fast = [v for g in groups for v in g if not v.scenario.slow]
@@ -143,8 +142,8 @@ async def in_process(
                 await inproc.measure(
                     slow,
                     rounds=args.slow_rounds,
-                    block=lambda _v: args.slow_block,
-                    progress=lambda m: progress("in process, logIn: " + m),
+                    block=lambda v: v.scenario.block or args.slow_block,
+                    progress=lambda m: progress("in process, slow ones: " + m),
                 )
             runs.append(
                 {
@@ -158,7 +157,10 @@ async def in_process(
     out: dict[str, Any] = {"_checkpoint": checkpoint}
     for group in groups:
         key = group[0].scenario.key
-        entry: dict[str, Any] = {"block": args.slow_block if group[0].scenario.slow else args.block}
+        first = group[0].scenario
+        entry: dict[str, Any] = {
+            "block": (first.block or args.slow_block) if first.slow else args.block
+        }
         for variant in group:
             per_run = [r[f"{key}/{variant.side}"] for r in runs if f"{key}/{variant.side}" in r]
             entry[variant.side] = {
@@ -194,12 +196,15 @@ async def wal_checkpoint(world: World) -> dict[str, Any] | None:
 
 def over_http(world: World, scenarios: list[Scenario], args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {s.key: {} for s in scenarios}
-    cookie = f"{world.settings.session_cookie_name}={world.token}"
+    cookies = {
+        False: f"{world.settings.session_cookie_name}={world.token}",
+        True: f"{world.settings.session_cookie_name}={world.buyer_token}",
+    }
     for side in ("graphql", "ceiling", "raw"):
         progress(f"over HTTP: starting the {side} server (uvicorn, 1 worker)")
         with loadgen.server(side, world) as base:
             for s in scenarios:
-                if side == "raw" and s.slow:
+                if side != "graphql" and side not in s.sides:
                     continue  # logIn: argon2 is the same on every side
                 url = base + ("/graphql" if side == "graphql" else s.ceiling_path)
                 progress(
@@ -209,8 +214,10 @@ def over_http(world: World, scenarios: list[Scenario], args: argparse.Namespace)
                 result = loadgen.load(
                     url,
                     s,
-                    cookie if s.signed_in else None,
-                    bodies=[log_in_body(c) for c in world.sign_in_codes] if s.slow else None,
+                    cookies[s.buyer] if s.signed_in else None,
+                    bodies=[log_in_body(c) for c in world.sign_in_codes]
+                    if s.key == "log_in"
+                    else None,
                     connections=args.connections,
                     threads=args.threads,
                     warmup_s=args.warmup,

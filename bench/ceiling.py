@@ -29,6 +29,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from bench import orders as o
 from gql.db import create_engine
 from gql.models.accounts import Account, AuthSession
 from gql.models.register import Company
@@ -75,6 +76,14 @@ def _json(payload: Any) -> Response:
     return Response(orjson.dumps(payload), media_type="application/json")
 
 
+def _raw_json(body: bytes) -> Response:
+    return Response(body, media_type="application/json")
+
+
+def _aware(value: datetime) -> datetime:
+    return value  # the engine's UTCDateTime reads timestamps back aware already
+
+
 def create(database_url: str | None = None) -> Starlette:
     """The ceiling app (a uvicorn factory: BENCH_DATABASE_URL names the database)."""
     url = database_url or os.environ["BENCH_DATABASE_URL"]
@@ -88,6 +97,8 @@ def create(database_url: str | None = None) -> Starlette:
         type=Type.ID,
     )
     limiter = anyio.CapacityLimiter(defaults.hash_concurrency)
+    # Download links name the app's public address (the world's, also over HTTP).
+    public_url = os.environ.get("TOEGANG_PUBLIC_URL", o.PUBLIC_URL)
 
     async def live_session(conn: Any, token: str | None, now: datetime) -> Any:
         """The session row joined with its account, if live (read on `conn`)."""
@@ -216,6 +227,135 @@ def create(database_url: str | None = None) -> Starlette:
             }
         )
 
+    async def orders_page(request: Request) -> Response:
+        orjson.loads(await request.body())
+        now = datetime.now(UTC)
+        products: dict[str, Any] = {}
+        companies: dict[str, Any] = {}
+        async with engine.connect() as conn:
+            row = await live_session(conn, request.cookies.get(COOKIE), now)
+            if row is not None:
+                scope = (await conn.execute(o.SCOPE_SQL, {"account_id": row[3]})).first()
+                organisation = o.organisation_of(scope)
+                if organisation is not None:
+                    read, where = o.ORGANISATION_PAGE_SQL, {"organisation": organisation}
+                else:
+                    read, where = o.OWN_PAGE_SQL, {"account_id": row[3]}
+                page = (await conn.execute(read, {**where, "limit": o.PAGE + 1})).all()
+                shown = page[: o.PAGE]
+                if shown:
+                    codes = o.distinct(r[o.O_PRODUCT] for r in shown)
+                    found = await conn.execute(o.PRODUCTS_SQL, {"codes": codes, "at": now})
+                    products = {r[o.P_CODE]: r for r in found}
+                    kvks = o.distinct(r[o.O_KVK] for r in shown)
+                    found = await conn.execute(o.COMPANIES_SQL, {"kvk_numbers": kvks})
+                    companies = {o.company_key(r): r for r in found}
+        await touch(row, now)
+        if row is None:
+            return _raw_json(o.error_json("UNAUTHENTICATED"))
+        return _raw_json(o.orders_json(page, products, companies, _aware))
+
+    async def place_order(request: Request) -> Response:
+        given = orjson.loads(await request.body())["variables"]["input"]
+        now = datetime.now(UTC)
+        async with engine.connect() as conn:
+            row = await live_session(conn, request.cookies.get(COOKIE), now)
+        await touch(row, now)
+        if row is None:
+            return _raw_json(o.error_json("UNAUTHENTICATED"))
+        account_id = row[3]
+        async with engine.connect() as conn:
+            buyer = (await conn.execute(o.ACCOUNT_SQL, {"account_id": account_id})).first()
+        assert buyer is not None and o.account_field(buyer, "active")
+        assert o.account_field(buyer, "usage") == "PRIVATE"
+        assert o.account_field(buyer, "payment_method") == "BALANCE"
+        code = given["productCode"].strip().upper()
+        async with engine.connect() as conn:
+            found = (await conn.execute(o.PRODUCT_SQL, {"code": code, "at": now})).first()
+        assert found is not None and found[o.P_ORDERABLE] and found[o.P_PRICE] is not None
+        price_cents = found[o.P_PRICE]
+        kvk, key = given["kvkNumber"].strip(), given["idempotencyKey"].strip()
+        assert len(kvk) == 8 and kvk.isdigit() and 0 < len(key) <= 100
+        scope = f"account:{account_id}"
+        claim = {"scope": scope, "key": key}
+        async with engine.connect() as conn:
+            conn = await conn.execution_options(toegang_immediate=True)
+            async with conn.begin():
+                assert (await conn.execute(o.KEY_SQL, claim)).first() is None
+                await conn.execute(
+                    o.CLAIM_SQL,
+                    o.b(
+                        **claim,
+                        operation=o.OPERATION,
+                        input_hash=o.fingerprint(code, kvk),
+                        now=now,
+                    ),
+                )
+                assert (await conn.execute(o.MAINTENANCE_SQL, {"now": now})).first() is None
+                assert (await conn.execute(o.COMPANY_SQL, {"kvk_number": kvk})).first()
+                order_id = (
+                    await conn.execute(
+                        o.INSERT_ORDER_SQL,
+                        o.b(
+                            reference=o.new_reference(now),
+                            product_code=code,
+                            kvk_number=kvk,
+                            price_cents=price_cents,
+                            account_id=account_id,
+                            language=o.account_field(buyer, "language"),
+                            now=now,
+                        ),
+                    )
+                ).scalar_one()
+                debited = await conn.execute(
+                    o.DEBIT_SQL, o.b(account_id=account_id, amount=price_cents, now=now)
+                )
+                assert debited.first() is not None
+                await conn.execute(
+                    o.LEDGER_SQL,
+                    o.b(account_id=account_id, amount=-price_cents, order_id=order_id, now=now),
+                )
+                await conn.execute(
+                    o.COMPLETE_SQL, o.b(**claim, result_ref=f"order:{order_id}", now=now)
+                )
+        # Its document, as delivery.deliver makes it.
+        async with engine.connect() as conn:
+            placed = (await conn.execute(o.ORDER_ROW_SQL, {"order_id": order_id})).first()
+            made_of = (await conn.execute(o.PRODUCT_ROW_SQL, {"code": code})).first()
+            about = (await conn.execute(o.COMPANY_SQL, {"kvk_number": kvk})).first()
+        made_at = datetime.now(UTC)
+        content, media_type, filename = await anyio.to_thread.run_sync(
+            lambda: o.render_document(placed, made_of, about, made_at)
+        )
+        async with engine.connect() as conn:
+            conn = await conn.execution_options(toegang_immediate=True)
+            async with conn.begin():
+                chunks = [
+                    content[i : i + o.CHUNK_BYTES] for i in range(0, len(content), o.CHUNK_BYTES)
+                ]
+                file_id = (
+                    await conn.execute(
+                        o.INSERT_FILE_SQL,
+                        o.b(
+                            sha256=hashlib.sha256(content).hexdigest(),
+                            size=len(content),
+                            chunks=len(chunks),
+                            content_type=media_type,
+                            filename=filename[:200],
+                            now=made_at,
+                        ),
+                    )
+                ).scalar_one()
+                for seq, data in enumerate(chunks):
+                    await conn.execute(o.INSERT_CHUNK_SQL, o.b(file_id=file_id, seq=seq, data=data))
+                delivered = await conn.execute(
+                    o.DELIVERED_SQL, o.b(order_id=order_id, file_id=file_id, now=made_at)
+                )
+                assert delivered.first() is not None
+        async with engine.connect() as conn:
+            view = (await conn.execute(o.ORDER_VIEW_SQL, {"order_id": order_id})).first()
+        return _raw_json(o.place_order_json(view, public_url, _aware))
+
     async def healthz(_: Request) -> Response:
         return _json({"status": "ok"})
 
@@ -230,6 +370,8 @@ def create(database_url: str | None = None) -> Starlette:
             Route("/viewer-name", viewer_name, methods=["POST"]),
             Route("/viewer", viewer, methods=["POST"]),
             Route("/viewer-company", viewer_company, methods=["POST"]),
+            Route("/orders", orders_page, methods=["POST"]),
+            Route("/place-order", place_order, methods=["POST"]),
             Route("/log-in", log_in, methods=["POST"]),
             Route("/healthz", healthz),
         ],

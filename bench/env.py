@@ -1,4 +1,4 @@
-"""The benchmark's world: a fresh SQLite database with the demo data and a signed-in session."""
+"""The benchmark's world: a fresh database with the demo data, signed-in sessions and orders."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import asyncio
 import os
 import shutil
 import tempfile
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,12 @@ from gql.db import Database
 from gql.demo import DEMO_ACCOUNTS, seed
 from gql.migrate import upgrade
 from gql.models.accounts import Account, SessionKind, Usage
+from gql.models.ledger import EntryKind
 from gql.services.accounts import sessions
 from gql.services.accounts.accounts import new_account
-from gql.services.shared.deps import Deps
+from gql.services.ledger import balance
+from gql.services.orders.orders import place_order
+from gql.services.shared.deps import Caller, Deps
 from gql.services.shared.hashing import HashParameters, PasswordHashing
 from gql.settings import Settings
 
@@ -35,6 +39,7 @@ class World:
     directory: Path
     settings: Settings
     token: str  # a live session of ACCOUNT (cookie value)
+    buyer_token: str  # a live session of BUYER, a private account with a large balance
     sign_in_codes: tuple[str, ...]  # accounts with ACCOUNT's password, for logIn under load
     cluster: Any = None  # the throwaway PostgreSQL cluster, if any
 
@@ -76,12 +81,63 @@ def make_settings(directory: Path, database_url: str | None = None) -> Settings:
     )
 
 
+# The orders page: ACCOUNT's organisation has this many orders (besides the demo's), about
+# ORDER_COMPANIES companies and three products, so a page of 20 batches several of each.
+ORDERS = 22
+ORDER_COMPANIES = 12
+ORDER_PRODUCTS = ("EXTRACT", "COMPANY_PROFILE", "CERTIFIED_EXTRACT_DIGITAL")
+# placeOrder: a private account paying from a balance no benchmark run spends.
+BUYER_EMAIL = "koper@example.invalid"
+BUYER_BALANCE_CENTS = 1_000_000_000
+
 # logIn under load rotates over this many accounts: each code+address pair counts attempts in
 # flight (throttle.claim_sign_in_attempt), so 32 connections on one code would be throttled.
 SIGN_IN_ACCOUNTS = 96
 
 
-async def _seed(settings: Settings) -> tuple[str, tuple[str, ...]]:
+async def _orders(deps: Deps, account_id: int) -> None:
+    """ORDERS orders of ACCOUNT (direct debit on its organisation's mandate), placed through
+    the service, so each has its document as a real order does."""
+    caller = Caller(client_ip="127.0.0.1", language="nl", request_id="bench", account_id=account_id)
+    for n in range(ORDERS):
+        await place_order(
+            deps,
+            caller=caller,
+            product_code=ORDER_PRODUCTS[n % len(ORDER_PRODUCTS)],
+            kvk_number=f"900000{n % ORDER_COMPANIES + 1:02d}",
+            financial_year_end=None,
+            idempotency_key=str(uuid.uuid4()),
+        )
+
+
+async def _buyer(deps: Deps, password_hash: str) -> str:
+    """A private account with BUYER_BALANCE_CENTS on its balance; returns a session token."""
+    async with deps.db.write() as session:
+        now = deps.clock.now()
+        buyer = await new_account(
+            session,
+            usage=Usage.PRIVATE,
+            name="Bench Koper",
+            email=BUYER_EMAIL,
+            password_hash=password_hash,
+            now=now,
+        )
+        assert buyer.id is not None
+        await balance.credit(
+            session,
+            account_id=buyer.id,
+            amount_cents=BUYER_BALANCE_CENTS,
+            kind=EntryKind.CORRECTION,
+            now=now,
+        )
+        token, _ = await sessions.start(
+            session, account_id=buyer.id, kind=SessionKind.COOKIE, now=now, client_ip="127.0.0.1"
+        )
+        await session.commit()
+    return token
+
+
+async def _seed(settings: Settings) -> tuple[str, str, tuple[str, ...]]:
     db = Database(settings.database_url, ca_file=settings.database_ca_file)
     hashing = PasswordHashing(
         HashParameters(
@@ -119,7 +175,10 @@ async def _seed(settings: Settings) -> tuple[str, tuple[str, ...]]:
                 client_ip="127.0.0.1",
             )
             await session.commit()
-        return token, codes
+        assert account_id is not None and password_hash is not None
+        await _orders(deps, account_id)
+        buyer_token = await _buyer(deps, password_hash)
+        return token, buyer_token, codes
     finally:
         await db.dispose()
 
@@ -142,9 +201,14 @@ def create_world(backend: str = "sqlite") -> World:
     settings = make_settings(directory, database_url)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.database_url)
-    token, codes = asyncio.run(_seed(settings))
+    token, buyer_token, codes = asyncio.run(_seed(settings))
     return World(
-        directory=directory, settings=settings, token=token, sign_in_codes=codes, cluster=cluster
+        directory=directory,
+        settings=settings,
+        token=token,
+        buyer_token=buyer_token,
+        sign_in_codes=codes,
+        cluster=cluster,
     )
 
 

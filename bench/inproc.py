@@ -81,10 +81,14 @@ class Variant:
     wall_us: list[float] = field(default_factory=list)
 
 
-def _normalized(body: bytes) -> Any:
+def _normalized(body: bytes, varying: frozenset[str] = frozenset()) -> Any:
+    varies = VARYING | varying
+
     def walk(value: Any) -> Any:
         if isinstance(value, dict):
-            return {k: "<varies>" if k in VARYING else walk(v) for k, v in value.items()}
+            return {k: "<varies>" if k in varies else walk(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v) for v in value]
         return value
 
     return walk(orjson.loads(body))
@@ -97,7 +101,12 @@ async def check_same_answers(groups: list[list[Variant]]) -> list[str]:
         a_status, a_body = await app_side.call()
         for other in others:
             o_status, o_body = await other.call()
-            if a_status != 200 or o_status != 200 or _normalized(a_body) != _normalized(o_body):
+            varying = app_side.scenario.varying
+            if (
+                a_status != 200
+                or o_status != 200
+                or _normalized(a_body, varying) != _normalized(o_body, varying)
+            ):
                 problems.append(
                     f"{app_side.scenario.key}: graphql {a_status} {a_body[:300]!r} "
                     f"!= {other.side} {o_status} {o_body[:300]!r}"

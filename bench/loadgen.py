@@ -97,8 +97,12 @@ def server(side: str, world: World) -> Iterator[str]:
             process.wait()
 
 
+KEY = "@KEY@"  # in a body: a new random idempotency key for every request
+
+
 def _lua(bodies: list[bytes], cookie: str | None) -> str:
-    """POST with the headers; several bodies are sent in turn (each wrk thread from elsewhere)."""
+    """POST with the headers; several bodies are sent in turn (each wrk thread from elsewhere);
+    KEY in a body becomes a new random key (a UUID's shape) in each request."""
     lines = [
         'wrk.method = "POST"',
         f"wrk.body = [==[{bodies[0].decode()}]==]",
@@ -117,6 +121,19 @@ def _lua(bodies: list[bytes], cookie: str | None) -> str:
             "function request()",
             "  counter = counter + 1",
             "  return wrk.format(nil, nil, nil, bodies[(counter % #bodies) + 1])",
+            "end",
+        ]
+    elif KEY.encode() in bodies[0]:
+        lines += [
+            "local started = 0",
+            "function setup(thread) started = started + 1; thread:set('tid', started) end",
+            "function init(args) math.randomseed(os.time() * 1000 + (tid or 0)) end",
+            "local function hex(n) local s = '' for _ = 1, n do "
+            "s = s .. string.format('%x', math.random(0, 15)) end return s end",
+            "function request()",
+            "  local key = hex(8) .. '-' .. hex(4) .. '-' .. hex(4) .. '-' .. hex(4) .. '-' .. hex(12)",
+            f"  local body = string.gsub(wrk.body, '{KEY}', key)",
+            "  return wrk.format(nil, nil, nil, body)",
             "end",
         ]
     return "\n".join(lines) + "\n"
@@ -153,7 +170,7 @@ def _drain(url: str, scenario: Scenario, cookie: str | None) -> None:
     headers = {"content-type": "application/json"}
     if cookie:
         headers["cookie"] = cookie
-    request = urllib.request.Request(url, data=scenario.body, headers=headers, method="POST")
+    request = urllib.request.Request(url, data=scenario.next_body(), headers=headers, method="POST")
     with urllib.request.urlopen(request, timeout=120) as response:
         response.read()
 
@@ -170,7 +187,9 @@ def load(
     duration_s: float,
 ) -> LoadResult:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(_lua(bodies or [scenario.body], cookie))
+        if bodies is None:
+            bodies = [scenario.keyed_body(KEY) if scenario.fresh_body else scenario.body]
+        script.write(_lua(bodies, cookie))
     try:
         base = ["wrk", f"-t{threads}", f"-c{connections}", "--timeout", "60s", "-s", script.name]
         subprocess.run([*base, f"-d{warmup_s:g}s", url], check=True, capture_output=True, text=True)

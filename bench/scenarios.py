@@ -1,7 +1,9 @@
-"""What is measured: five requests, each against the GraphQL endpoint and a plain ceiling."""
+"""What is measured: seven requests, each against the GraphQL endpoint and plain ceilings."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import orjson
@@ -17,6 +19,18 @@ VIEWER_COMPANY = (
 )
 VIEWER_NAME = "query ViewerName { viewer { name } }"
 TYPENAME = "{ __typename }"
+ORDERS = (
+    "query Orders { orders(first: 20) { edges { node { id reference priceCents status placedAt "
+    "product { code name priceCents } company { name kvkNumber } } } } }"
+)
+PLACE_ORDER = (
+    "mutation PlaceOrder($input: PlaceOrderInput!) { placeOrder(input: $input) { __typename "
+    "... on PlaceOrderPayload { order { id reference status priceCents placedAt downloadUrl } } "
+    "... on Error { code } } }"
+)
+# placeOrder: a plain extract (no seal) about a demo company.
+ORDER_PRODUCT = "EXTRACT"
+ORDER_KVK = "90000002"
 LOG_IN = (
     "mutation LogIn($input: LogInInput!) { logIn(input: $input) { __typename "
     "... on LogInPayload { token expiresAt viewer { name } } ... on Error { code } } }"
@@ -31,7 +45,22 @@ class Scenario:
     body: bytes  # the GraphQL request (JSON)
     ceiling_path: str  # the plain endpoint that does the same work
     signed_in: bool
-    slow: bool = False  # argon2: fewer, smaller blocks
+    slow: bool = False  # argon2, documents: fewer, smaller blocks, measured in the first run
+    block: int | None = None  # a slow scenario's requests per block (default --slow-block)
+    buyer: bool = False  # signed in as the private buyer (World.buyer_token), not ACCOUNT
+    # The sides beside GraphQL: "ceiling" (the engine), "raw" (the driver), "bare" (strawberry)
+    sides: tuple[str, ...] = ("ceiling", "raw", "bare")
+    # A new body for every request (placeOrder: a new idempotency key each time, or the one
+    # given: over HTTP a placeholder the load generator replaces).
+    fresh_body: Callable[[str | None], bytes] | None = None
+    varying: frozenset[str] = frozenset()  # answer fields that differ from call to call
+
+    def next_body(self) -> bytes:
+        return self.fresh_body(None) if self.fresh_body is not None else self.body
+
+    def keyed_body(self, key: str) -> bytes:
+        assert self.fresh_body is not None
+        return self.fresh_body(key)
 
 
 def _body(query: str, variables: dict[str, object] | None = None) -> bytes:
@@ -46,6 +75,20 @@ def log_in_body(access_code: str) -> bytes:
     return _body(
         LOG_IN,
         {"input": {"accessCode": access_code, "password": ACCOUNT.password, "session": "TOKEN"}},
+    )
+
+
+def place_order_body(key: str | None = None) -> bytes:
+    """placeOrder of ORDER_PRODUCT about ORDER_KVK with a new idempotency key."""
+    return _body(
+        PLACE_ORDER,
+        {
+            "input": {
+                "productCode": ORDER_PRODUCT,
+                "kvkNumber": ORDER_KVK,
+                "idempotencyKey": key or str(uuid.uuid4()),
+            }
+        },
     )
 
 
@@ -83,6 +126,29 @@ SCENARIOS = [
         signed_in=True,
     ),
     Scenario(
+        "orders",
+        "orders page of 20 + relations",
+        "session joined with account; account; 21 orders; their products; their companies",
+        _body(ORDERS),
+        "/orders",
+        signed_in=True,
+    ),
+    Scenario(
+        "place_order",
+        "placeOrder (balance, PDF stored)",
+        "session; account; product; write: key, order, balance, ledger; "
+        "order, product, company; PDF; write: file, order; the order",
+        place_order_body("warm-up"),
+        "/place-order",
+        signed_in=True,
+        slow=True,
+        block=5,
+        buyer=True,
+        sides=("ceiling", "raw"),
+        fresh_body=place_order_body,
+        varying=frozenset({"id", "reference", "placedAt", "downloadUrl"}),
+    ),
+    Scenario(
         "log_in",
         "logIn (argon2id m=64MiB t=3 p=4)",
         "account; argon2id verify; insert session",
@@ -90,5 +156,6 @@ SCENARIOS = [
         "/log-in",
         signed_in=False,
         slow=True,
+        sides=("ceiling",),
     ),
 ]

@@ -159,7 +159,9 @@ class Reader:
     def _arguments(self, compiled: _Compiled, params: dict[str, Any]) -> tuple[str, list[Any]]:
         if compiled.expanding:
             state = compiled.compiled.construct_expanded_state({**compiled.defaults, **params})
-            processors = state.processors
+            # The expanded list's own processors, else the statement's (a timestamp beside
+            # the list is bound as the engine binds it, not left to the driver's adapter).
+            processors = {**compiled.binds, **state.processors}
             values = [
                 processors[name](state.parameters[name])
                 if processors.get(name)

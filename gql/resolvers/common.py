@@ -10,6 +10,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import FieldExtension
 from strawberry.types import Info
+from strawberry.types.nodes import FragmentSpread, InlineFragment, Selection
 
 from gql import i18n
 from gql.context import Context
@@ -61,6 +62,27 @@ def mutation(resolver: Callable[..., Any], *, description: str) -> Any:
     return strawberry.mutation(
         resolver=resolver, description=description, extensions=[DomainErrors()]
     )
+
+
+def _fields(selections: list[Selection]) -> list[Any]:
+    """The fields of a selection set, fragments spread in place."""
+    out: list[Any] = []
+    for selection in selections:
+        if isinstance(selection, FragmentSpread | InlineFragment):
+            out.extend(_fields(selection.selections))
+        else:
+            out.append(selection)
+    return out
+
+
+def selected_below(info: Inf, *path: str) -> frozenset[str]:
+    """The names of the fields the query selects at `path` below this field, through
+    fragments and whatever their aliases (a field under @skip or @include counts as
+    selected): what a list's resolver reads ahead for its items."""
+    level = _fields([s for f in _fields(info.selected_fields) for s in f.selections])
+    for name in path:
+        level = _fields([s for f in level if f.name == name for s in f.selections])
+    return frozenset(f.name for f in level)
 
 
 # ---- paging --------------------------------------------------------------------------------

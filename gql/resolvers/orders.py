@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
@@ -11,6 +13,7 @@ from gql import i18n
 from gql.context import Context
 from gql.files.access import download_path, signed_link
 from gql.models.orders import Order as OrderRow
+from gql.models.orders import OrderPayment
 from gql.models.orders import OrderStatus as OrderStatusValue
 from gql.psp.port import PaymentMethod as OnlineMethod
 from gql.resolvers.common import (
@@ -22,17 +25,90 @@ from gql.resolvers.common import (
     mutation,
     page_args,
     require_account,
+    selected_below,
 )
 from gql.resolvers.node import register_node
 from gql.resolvers.payments import payment_type
 from gql.schema.types import orders as t
-from gql.schema.types.common import Connection
+from gql.schema.types.common import Connection, Later
 from gql.schema.types.ids import to_global_id
+from gql.schema.types.register import Company
+from gql.services import register
+from gql.services.accounts import accounts
 from gql.services.catalog import catalog
 from gql.services.orders import anonymous, orders
+from gql.services.shared.deps import Deps
+
+_PAYMENT_METHODS = {m: t.OrderPaymentMethod(m.value) for m in OrderPayment}
+_STATUSES = {s: t.OrderStatus(s.value) for s in OrderStatusValue}
 
 
-def order_type(ctx: Context, view: orders.OrderView) -> t.Order:
+async def _products(deps: Deps, codes: list[str]) -> Sequence[catalog.ProductView | None]:
+    found = await catalog.products_by_code(deps, codes=codes, at=deps.clock.now())
+    return [found.get(code) for code in codes]
+
+
+async def _placed_by(deps: Deps, ids: list[int]) -> Sequence[str | None]:
+    found = await accounts.display_names(deps, account_ids=ids)
+    return [found.get(account_id) for account_id in ids]
+
+
+@dataclass(slots=True)
+class PageRelations:
+    """A page's relations, read at once by the list's resolver for what its query selects,
+    one statement each (as the DataLoaders would send). None: not selected."""
+
+    products: dict[str, catalog.ProductView] | None = None
+    companies: dict[str, Any] | None = None
+    placed_by: dict[int, str] | None = None
+    # The same product and company objects for every order of the page that has them.
+    product_types: dict[str, t.Product] = field(default_factory=dict)
+    company_types: dict[str, Company | None] = field(default_factory=dict)
+
+
+def _product(ctx: Context, code: str, related: PageRelations | None) -> Any:
+    """The order's product, or (a single order) a Later that loads it if selected."""
+    if related is None or related.products is None:
+
+        async def load() -> t.Product:
+            view = await ctx.loaders.of("product", _products).load(code)
+            assert view is not None  # an order's product is never removed
+            return t.Product.from_view(view, ctx.language)
+
+        return Later(load)
+    found = related.product_types.get(code)
+    if found is None:
+        view = related.products.get(code)
+        assert view is not None  # an order's product is never removed
+        found = related.product_types[code] = t.Product.from_view(view, ctx.language)
+    return found
+
+
+def _company(ctx: Context, kvk_number: str, related: PageRelations | None) -> Any:
+    if related is None or related.companies is None:
+
+        async def load() -> Company | None:
+            row = await ctx.loaders.company.load(kvk_number)
+            return Company.from_row(row) if row else None
+
+        return Later(load)
+    if kvk_number not in related.company_types:
+        row = related.companies.get(kvk_number)
+        related.company_types[kvk_number] = Company.from_row(row) if row else None
+    return related.company_types[kvk_number]
+
+
+def _placed_by_of(ctx: Context, account_id: int | None, related: PageRelations | None) -> Any:
+    if account_id is None:
+        return None
+    if related is None or related.placed_by is None:
+        return Later(lambda: ctx.loaders.of("placed_by", _placed_by).load(account_id))
+    return related.placed_by.get(account_id)
+
+
+def order_type(
+    ctx: Context, view: orders.OrderView, related: PageRelations | None = None
+) -> t.Order:
     url, expires = None, None
     if view.file_id is not None:
         if ctx.caller.bearer and ctx.caller.account_id is not None:
@@ -51,15 +127,17 @@ def order_type(ctx: Context, view: orders.OrderView) -> t.Order:
         kvk_number=view.kvk_number,
         financial_year_end=view.financial_year_end,
         price_cents=view.price_cents,
-        payment_method=t.OrderPaymentMethod(view.payment_method.value),
+        payment_method=_PAYMENT_METHODS[view.payment_method],
         mandate_reference=view.mandate_reference,
         to_be_invoiced=view.to_be_invoiced,
-        status=t.OrderStatus(view.status.value),
+        status=_STATUSES[view.status],
         placed_at=view.placed_at,
         delivered_at=view.delivered_at,
         download_url=url,
         download_expires_at=expires,
-        account_id=view.account_id,
+        product=_product(ctx, view.product_code, related),
+        company=_company(ctx, view.kvk_number, related),
+        placed_by=_placed_by_of(ctx, view.account_id, related),
     )
 
 
@@ -138,7 +216,29 @@ async def list_orders(
         before_id=page.after_key,
         limit=page.limit + 1,
     )
-    return connection(views, page, node=lambda v: order_type(ctx, v), key=lambda v: v.id)
+    related = await _relations(ctx, views[: page.limit], selected_below(info, "edges", "node"))
+    return connection(views, page, node=lambda v: order_type(ctx, v, related), key=lambda v: v.id)
+
+
+async def _relations(
+    ctx: Context, views: list[orders.OrderView], selected: frozenset[str]
+) -> PageRelations | None:
+    """The page's products, companies and who placed its orders, each in one statement and
+    only when the query selects them."""
+    if not views or not selected & {"product", "company", "placedBy"}:
+        return None
+    deps = ctx.deps
+    related = PageRelations()
+    if "product" in selected:
+        codes = list(dict.fromkeys(v.product_code for v in views))
+        related.products = await catalog.products_by_code(deps, codes=codes, at=deps.clock.now())
+    if "company" in selected:
+        kvks = list(dict.fromkeys(v.kvk_number for v in views))
+        related.companies = await register.get_companies(deps, kvk_numbers=kvks)
+    if "placedBy" in selected:
+        ids = list(dict.fromkeys(v.account_id for v in views if v.account_id is not None))
+        related.placed_by = await accounts.display_names(deps, account_ids=ids) if ids else {}
+    return related
 
 
 async def _load_order(ctx: Context, pk: int) -> t.Order | None:

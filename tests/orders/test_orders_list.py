@@ -31,7 +31,12 @@ from tests.orders.support import (
 from tests.payments.support import private_client, sqlite_only
 from tests.support.api import gql, http_client
 from tests.support.factories import add_company, log_in
-from tests.support.statements import StatementLog, assert_statements, driver_trace
+from tests.support.statements import (
+    StatementLog,
+    assert_statements,
+    count_statements,
+    driver_trace,
+)
 
 
 def _path(url: str) -> str:
@@ -189,3 +194,59 @@ async def _bulk_orders(app: Starlette, count: int) -> None:
                 )
             )
         await session.commit()
+
+
+async def test_a_page_reads_only_the_relations_its_query_selects_through_fragments_and_aliases(
+    trace: StatementLog, app: Starlette
+) -> None:
+    async with customer_with_balance(app, 0) as client:
+        await _bulk_orders(app, 3)
+        bare = "{ orders { edges { node { reference } } } }"
+        through_fragments = """
+        query {
+          orders { edges { node { ...Relations } } }
+        }
+        fragment Relations on Order {
+          reference
+          what: product { code }
+          ... on Order { company { name } placedBy }
+        }
+        """
+        # the session, the caller's rights and the page: nothing read ahead for nobody
+        async with assert_statements(trace, 3):
+            plain = await gql(client, bare)
+        # and one statement each for what a fragment or an alias asks
+        async with assert_statements(trace, 6):
+            body = await gql(client, through_fragments)
+
+    assert "errors" not in plain and "errors" not in body, body
+    nodes = [edge["node"] for edge in body["data"]["orders"]["edges"]]
+    assert [n["reference"] for n in nodes] == ["T-000002", "T-000001", "T-000000"]
+    assert [n["what"]["code"] for n in nodes] == ["COMPANY_PROFILE", "EXTRACT", "COMPANY_PROFILE"]
+    assert {n["company"]["name"] for n in nodes} == {"Testbedrijf B.V."}
+    assert len({n["placedBy"] for n in nodes}) == 1 and nodes[0]["placedBy"]
+
+
+async def test_a_single_order_loads_a_relation_only_when_its_query_selects_it(
+    trace: StatementLog, app: Starlette
+) -> None:
+    async with customer_with_balance(app, 5000) as client:
+        placed = (await place(client, order_input()))["order"]
+        node = "query($id: ID!) { node(id: $id) { ... on Order { reference %s } } }"
+        async with count_statements(trace) as without:
+            plain = await gql(client, node % "", {"id": placed["id"]})
+        statements_without = len(without)
+        async with count_statements(trace) as with_relations:
+            body = await gql(
+                client,
+                node % "product { code name } company { name } placedBy",
+                {"id": placed["id"]},
+            )
+
+    assert plain["data"]["node"] == {"reference": placed["reference"]}
+    order = body["data"]["node"]
+    assert order["product"] == {"code": "EXTRACT", "name": "Uittreksel Handelsregister"}
+    assert order["company"] == {"name": "Testbedrijf B.V."}
+    assert order["placedBy"].startswith("Piet Pieterse (")
+    # one statement for each relation asked for, none when none is
+    assert len(with_relations) == statements_without + 3

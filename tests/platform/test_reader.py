@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import bindparam, select
 from starlette.applications import Starlette
 
+from gql.clock import FrozenClock
 from gql.db import Database
 from gql.models.accounts import Account, Usage
 from gql.reader import Read, Reader
@@ -55,6 +56,30 @@ async def test_an_in_list_of_any_length_is_one_read(app: Starlette) -> None:
     # then
     assert [r.email for r in one] == ["p0@example.nl"]
     assert sorted(r.email for r in three) == ["p0@example.nl", "p1@example.nl", "p2@example.nl"]
+
+
+CREATED_SINCE = Read(
+    select(Account.email).where(
+        Account.access_code.in_(bindparam("codes", expanding=True)),  # type: ignore[attr-defined]
+        Account.created_at >= bindparam("since"),
+    )
+)
+
+
+async def test_a_timestamp_beside_an_in_list_is_bound_as_the_engine_binds_it(
+    app: Starlette, clock: FrozenClock
+) -> None:
+    # given: an account made at a moment with microseconds
+    clock.set(clock.now().replace(microsecond=123456))
+    code = (await add_account(app, email="anna@example.nl")).replace("-", "")
+    db = app.state.deps.db
+    async with db.read() as session:
+        created_at = await session.scalar(select(Account.created_at))
+    # when: read from exactly that moment on
+    rows = await db.reader.all(CREATED_SINCE, codes=[code], since=created_at)
+    # then: the moment itself counts (SQLite compares the text the engine stored: the
+    # driver's own adapter would have added "+00:00" and missed it)
+    assert [r.email for r in rows] == ["anna@example.nl"]
 
 
 async def test_the_sqlite_read_connection_never_writes_and_never_makes_a_database(

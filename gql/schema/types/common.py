@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from collections.abc import Awaitable, Callable, Generator
+from typing import Any, Generic, TypeVar
 
 import strawberry
 
 T = TypeVar("T")
+
+
+class Later(Generic[T]):
+    """A field's value that is loaded only when graphql-core awaits it, i.e. only when the
+    query selects the field: lets a relation be a plain field (no resolver) and still cost
+    nothing unless asked for."""
+
+    __slots__ = ("_load",)
+
+    def __init__(self, load: Callable[[], Awaitable[T]]) -> None:
+        self._load = load
+
+    def __await__(self) -> Generator[Any, None, T]:
+        return self._load().__await__()
 
 
 @strawberry.interface(description="An object with a globally unique id, fetchable with node(id).")

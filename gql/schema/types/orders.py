@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, datetime
 from enum import Enum
 
@@ -13,10 +12,8 @@ from gql.schema.types.common import Node
 from gql.schema.types.errors import result_union
 from gql.schema.types.payments import OnlinePaymentMethod, Payment
 from gql.schema.types.register import Company
-from gql.services.accounts import accounts
 from gql.services.catalog import catalog
 from gql.services.orders import anonymous, orders
-from gql.services.shared.deps import Deps
 
 
 @strawberry.type(description="A register product you can order.")
@@ -55,16 +52,6 @@ class Product:
             anonymous_purchase=view.anonymous,
             orderable=view.orderable and view.price_cents is not None,
         )
-
-
-async def _products(deps: Deps, codes: list[str]) -> Sequence[catalog.ProductView | None]:
-    found = await catalog.products_by_code(deps, codes=codes, at=deps.clock.now())
-    return [found.get(code) for code in codes]
-
-
-async def _placed_by(deps: Deps, ids: list[int]) -> Sequence[str | None]:
-    found = await accounts.display_names(deps, account_ids=ids)
-    return [found.get(account_id) for account_id in ids]
 
 
 @strawberry.enum(description="Where an order stands.")
@@ -119,28 +106,18 @@ class Order(Node):
     download_expires_at: datetime | None = strawberry.field(
         description="When a signed download link stops working (null for cookie sessions)."
     )
-    # Relations, each through a DataLoader: a page of orders costs one statement each.
-    account_id: strawberry.Private[int | None]
-
-    @strawberry.field(description="The product ordered.")
-    async def product(self, info: strawberry.Info) -> Product:
-        view = await info.context.loaders.of("product", _products).load(self.product_code)
-        assert view is not None  # an order's product is never removed
-        return Product.from_view(view, info.context.language)
-
-    @strawberry.field(description="The company it is about, as the register has it now.")
-    async def company(self, info: strawberry.Info) -> Company | None:
-        row = await info.context.loaders.company.load(self.kvk_number)
-        return Company.from_row(row) if row else None
-
-    @strawberry.field(
+    # Relations: plain fields, so a page's orders cost graphql-core no resolver call and no
+    # awaitable each. The orders list reads them for the whole page (one statement each);
+    # a single order gets an awaitable that loads through its DataLoader only if selected
+    # (gql/resolvers/orders.py).
+    product: Product = strawberry.field(description="The product ordered.")
+    company: Company | None = strawberry.field(
+        description="The company it is about, as the register has it now."
+    )
+    placed_by: str | None = strawberry.field(
         description="The name and access code of the code that placed it (your organisation's "
         "main user sees every code's orders); null for an anonymous purchase."
     )
-    async def placed_by(self, info: strawberry.Info) -> str | None:
-        if self.account_id is None:
-            return None
-        return await info.context.loaders.of("placed_by", _placed_by).load(self.account_id)
 
 
 @strawberry.input(description="Order a register product.")
