@@ -76,41 +76,51 @@ def credit_transfer_file(
     out: bytes = document.export(validate=False, pretty_print=True)
     # sepaxml's own check (export(validate=True)) loads the schema anew each time, which
     # takes about half a second; the same check with the schema loaded once.
-    _schema().validate(out)
+    schema(SCHEMA).validate(out)
     return out
 
 
 @cache
-def _schema() -> Any:
-    """sepaxml's copy of the pain.001.001.09 XSD, loaded by xmlschema (a sepaxml dependency)."""
+def schema(name: str) -> Any:
+    """sepaxml's copy of an XSD (e.g. pain.001.001.09), loaded once by xmlschema."""
     import xmlschema  # here, as sepaxml does: slow to import, and only files made need it
 
-    return xmlschema.XMLSchema(str(Path(sepaxml.__file__).parent / "schemas" / f"{SCHEMA}.xsd"))
+    return xmlschema.XMLSchema(str(Path(sepaxml.__file__).parent / "schemas" / f"{name}.xsd"))
 
 
-class _Transfer(SepaTransfer):  # type: ignore[misc]
-    """sepaxml's transfer with our message id and creation time (see the module's text)."""
+class OurIdentity:
+    """Mixed into a sepaxml document: our message id and creation time, and payment blocks
+    named after the message (sepaxml makes random ids and reads the system clock)."""
+
+    ROOT = ""  # the document's root element
+    SCHEMA = ""  # the sepaxml schema name
+    _xml: Any
+    msg_id: str
 
     def __init__(self, config: dict[str, Any], *, message_id: str, created_at: datetime) -> None:
         self._message_id = message_id
         self._created_at = created_at
         # clean=True: names and texts transliterated to the SEPA character set and cut to
         # their maximum lengths (70 and 140).
-        super().__init__(config, schema=SCHEMA, clean=True)
+        super().__init__(config, schema=self.SCHEMA, clean=True)  # type: ignore[call-arg]
 
     def _finalize_batch(self) -> None:
-        super()._finalize_batch()
-        # The payment blocks named after the message (sepaxml makes random ids).
-        root = self._xml.find("CstmrCdtTrfInitn")
+        super()._finalize_batch()  # type: ignore[misc]
+        root = self._xml.find(self.ROOT)
         for number, block in enumerate(root.findall("PmtInf"), start=1):
             block.find("PmtInfId").text = f"{self._message_id}-{number}"
 
     def _create_header(self) -> None:
-        super()._create_header()
-        header = self._xml.find("CstmrCdtTrfInitn").find("GrpHdr")
+        super()._create_header()  # type: ignore[misc]
+        header = self._xml.find(self.ROOT).find("GrpHdr")
         header.find("MsgId").text = self._message_id
         # Local time with its offset: what people at the bank read.
         header.find("CreDtTm").text = self._created_at.astimezone(AMSTERDAM).isoformat(
             timespec="seconds"
         )
         self.msg_id = self._message_id
+
+
+class _Transfer(OurIdentity, SepaTransfer):  # type: ignore[misc]
+    ROOT = "CstmrCdtTrfInitn"
+    SCHEMA = SCHEMA

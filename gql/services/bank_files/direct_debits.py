@@ -11,15 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-import sepaxml
 from sepaxml import SepaDD
 
-from gql.services.bank_files.credit_transfers import Account
-from gql.services.shared.formatting import AMSTERDAM
+from gql.services.bank_files.credit_transfers import Account, OurIdentity, schema
 
 SCHEMA = "pain.008.001.08"
 
@@ -75,37 +71,10 @@ def direct_debit_file(
             payment["BIC"] = debit.debtor.bic
         document.add_payment(payment)
     out: bytes = document.export(validate=False, pretty_print=True)
-    _schema().validate(out)  # loaded once (see credit_transfers)
+    schema(SCHEMA).validate(out)
     return out
 
 
-@cache
-def _schema() -> Any:
-    """sepaxml's copy of the pain.008.001.08 XSD, loaded by xmlschema."""
-    import xmlschema
-
-    return xmlschema.XMLSchema(str(Path(sepaxml.__file__).parent / "schemas" / f"{SCHEMA}.xsd"))
-
-
-class _Debit(SepaDD):  # type: ignore[misc]
-    """sepaxml's direct debit with our message id and creation time."""
-
-    def __init__(self, config: dict[str, Any], *, message_id: str, created_at: datetime) -> None:
-        self._message_id = message_id
-        self._created_at = created_at
-        super().__init__(config, schema=SCHEMA, clean=True)
-
-    def _finalize_batch(self) -> None:
-        super()._finalize_batch()
-        root = self._xml.find("CstmrDrctDbtInitn")
-        for number, block in enumerate(root.findall("PmtInf"), start=1):
-            block.find("PmtInfId").text = f"{self._message_id}-{number}"
-
-    def _create_header(self) -> None:
-        super()._create_header()
-        header = self._xml.find("CstmrDrctDbtInitn").find("GrpHdr")
-        header.find("MsgId").text = self._message_id
-        header.find("CreDtTm").text = self._created_at.astimezone(AMSTERDAM).isoformat(
-            timespec="seconds"
-        )
-        self.msg_id = self._message_id
+class _Debit(OurIdentity, SepaDD):  # type: ignore[misc]
+    ROOT = "CstmrDrctDbtInitn"
+    SCHEMA = SCHEMA

@@ -27,7 +27,8 @@ import anyio.to_thread
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gql.models.bank_files import BankFileChannel, BankFileKind
+from gql.files import store
+from gql.models.bank_files import BankFile, BankFileChannel, BankFileKind
 from gql.services.bank_files import records, texts  # noqa: F401  (registers texts)
 from gql.services.bank_files.documents import (
     MAX_BYTES,
@@ -36,6 +37,7 @@ from gql.services.bank_files.documents import (
     parse,
 )
 from gql.services.bank_files.records import BankFileView, Change
+from gql.services.bank_files.status_reports import Status, read_status_report
 from gql.services.filings.inspection import UnsafeDocumentError
 from gql.services.shared import audit
 from gql.services.shared.deps import Caller, Deps
@@ -72,6 +74,25 @@ class ImportContext:
     document: BankDocument
     file_id: int
     now: datetime
+
+
+async def report_on_our_file(
+    context: ImportContext, kind: BankFileKind
+) -> tuple[BankFile, dict[str, Status | None]] | None:
+    """A status report (pain.002) on one of the files of `kind` we made: that file's record
+    and each of its transactions' reported status; None for a report on anything else."""
+    report = read_status_report(context.document)
+    if report.original_kind is not kind:
+        return None
+    original = await records.find_made(
+        context.session, kind=kind, message_id=report.original_message_id
+    )
+    if original is None:
+        return None
+    stored = await store.info(context.deps.db, original.file_id)
+    assert stored is not None
+    made = parse(await store.read_all(context.deps.db, stored))
+    return original, report.outcomes(made)
 
 
 @dataclass(frozen=True, slots=True)

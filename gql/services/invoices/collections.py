@@ -31,7 +31,6 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from gql.files import store
 from gql.i18n import text
 from gql.models.accounts import Account
 from gql.models.bank_files import BankFile, BankFileChannel, BankFileKind
@@ -44,12 +43,17 @@ from gql.models.invoices import (
     InvoiceStatus,
 )
 from gql.models.mandates import DirectDebitMandate
-from gql.services.bank_files import documents, records
+from gql.services.bank_files import records
 from gql.services.bank_files.credit_transfers import Account as BankAccount
 from gql.services.bank_files.direct_debits import DirectDebit, direct_debit_file
-from gql.services.bank_files.imports import ImportContext, ImportOutcome, register_importer
+from gql.services.bank_files.imports import (
+    ImportContext,
+    ImportOutcome,
+    register_importer,
+    report_on_our_file,
+)
 from gql.services.bank_files.records import BankFileView, Change
-from gql.services.bank_files.status_reports import REJECTED, read_status_report
+from gql.services.bank_files.status_reports import REJECTED
 from gql.services.invoices import collection_texts  # noqa: F401  (registers texts and mails)
 from gql.services.shared import audit, outbox
 from gql.services.shared.deps import Caller, Deps
@@ -246,19 +250,11 @@ async def _collect_in_one_file(
 
 async def _collection_report(context: ImportContext) -> ImportOutcome | None:
     """The collections' part of a pain.002: the outcome of one of our pain.008 files."""
-    report = read_status_report(context.document)
-    if report.original_kind is not BankFileKind.PAIN_008:
+    found = await report_on_our_file(context, BankFileKind.PAIN_008)
+    if found is None:
         return None
+    original, outcomes = found
     session = context.session
-    original = await records.find_made(
-        session, kind=BankFileKind.PAIN_008, message_id=report.original_message_id
-    )
-    if original is None:
-        return None
-    stored = await store.info(context.deps.db, original.file_id)
-    assert stored is not None
-    made = documents.parse(await store.read_all(context.deps.db, stored))
-    outcomes = report.outcomes(made)
     invoices = {
         invoice.number: invoice
         for invoice in (

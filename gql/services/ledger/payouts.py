@@ -25,13 +25,12 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from gql.files import store
 from gql.i18n import text
 from gql.models.accounts import Account
 from gql.models.bank_files import BankFile, BankFileChannel, BankFileKind
 from gql.models.ledger import EntryKind, RefundRequest, RefundStatus
 from gql.services import mandates
-from gql.services.bank_files import documents, records
+from gql.services.bank_files import records
 from gql.services.bank_files.credit_transfers import (
     Account as BankAccount,
 )
@@ -39,9 +38,14 @@ from gql.services.bank_files.credit_transfers import (
     CreditTransfer,
     credit_transfer_file,
 )
-from gql.services.bank_files.imports import ImportContext, ImportOutcome, register_importer
+from gql.services.bank_files.imports import (
+    ImportContext,
+    ImportOutcome,
+    register_importer,
+    report_on_our_file,
+)
 from gql.services.bank_files.records import BankFileView, Change
-from gql.services.bank_files.status_reports import REJECTED, read_status_report
+from gql.services.bank_files.status_reports import REJECTED
 from gql.services.ledger import balance, texts  # noqa: F401  (registers texts and mails)
 from gql.services.shared import audit, outbox
 from gql.services.shared.deps import Caller, Deps
@@ -207,19 +211,11 @@ _REASONS = {
 
 async def _returned_payouts(context: ImportContext) -> ImportOutcome | None:
     """The refunds' part of a pain.002: rejected transfers of one of our pain.001 files."""
-    report = read_status_report(context.document)
-    if report.original_kind is not BankFileKind.PAIN_001:
+    found = await report_on_our_file(context, BankFileKind.PAIN_001)
+    if found is None:
         return None
+    original, outcomes = found
     session = context.session
-    original = await records.find_made(
-        session, kind=BankFileKind.PAIN_001, message_id=report.original_message_id
-    )
-    if original is None:
-        return None
-    stored = await store.info(context.deps.db, original.file_id)
-    assert stored is not None
-    made = documents.parse(await store.read_all(context.deps.db, stored))
-    outcomes = report.outcomes(made)
     refunds = {
         refund.id: refund
         for refund in (
