@@ -8,7 +8,6 @@ import strawberry
 
 from gql import i18n
 from gql.context import Context
-from gql.files.access import download_path, signed_link
 from gql.models.bank_files import BankFile as BankFileRow
 from gql.models.bank_files import BankFileKind
 from gql.resolvers.common import (
@@ -17,6 +16,7 @@ from gql.resolvers.common import (
     INPUT,
     Inf,
     connection,
+    download_link,
     mutation,
     page_args,
     require_staff,
@@ -32,14 +32,7 @@ from gql.uploads import UploadedFile
 
 
 def bank_file_type(ctx: Context, view: records.BankFileView) -> t.BankFile:
-    url, expires = ctx.deps.settings.public_url + download_path(view.file_id), None
-    if ctx.caller.bearer and ctx.caller.account_id is not None:
-        url, expires = signed_link(
-            ctx.deps.settings,
-            file_id=view.file_id,
-            account_id=ctx.caller.account_id,
-            now=ctx.deps.clock.now(),
-        )
+    url, expires = download_link(ctx, view.file_id)
     return t.BankFile(
         id=to_global_id("BankFile", view.id),
         kind=t.BankFileKind(view.kind.value),

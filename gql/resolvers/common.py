@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 import strawberry
@@ -14,6 +15,7 @@ from strawberry.types.nodes import FragmentSpread, InlineFragment, Selection
 
 from gql import i18n
 from gql.context import Context
+from gql.files.access import download_path, signed_link
 from gql.schema.types.common import Connection, Edge, PageInfo
 from gql.schema.types.errors import ERROR_TYPES, error_result, top_level_error
 from gql.schema.types.ids import decode_cursor, encode_cursor
@@ -133,3 +135,16 @@ def connection(
             end_cursor=cursors[-1] if cursors else None,
         ),
     )
+
+
+def download_link(ctx: Context, file_id: int) -> tuple[str, datetime | None]:
+    """Where a stored file downloads: the plain route for a browser that sends its session
+    cookie; for a bearer-token client a link signed for it, with when it stops working."""
+    if ctx.caller.bearer and ctx.caller.account_id is not None:
+        return signed_link(
+            ctx.deps.settings,
+            file_id=file_id,
+            account_id=ctx.caller.account_id,
+            now=ctx.deps.clock.now(),
+        )
+    return ctx.deps.settings.public_url + download_path(file_id), None

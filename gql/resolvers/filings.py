@@ -9,7 +9,6 @@ import strawberry
 
 from gql import i18n
 from gql.context import Context
-from gql.files.access import download_path, signed_link
 from gql.models.filings import AnnualReport as AnnualReportRow
 from gql.resolvers.common import (
     AFTER,
@@ -17,6 +16,7 @@ from gql.resolvers.common import (
     INPUT,
     Inf,
     connection,
+    download_link,
     mutation,
     page_args,
     require_account,
@@ -31,16 +31,7 @@ from gql.uploads import UploadedFile
 
 
 def version_type(ctx: Context, view: filings.VersionView) -> t.AnnualReportVersion:
-    url, expires = download_path(view.file_id), None
-    if ctx.caller.bearer and ctx.caller.account_id is not None:
-        url, expires = signed_link(
-            ctx.deps.settings,
-            file_id=view.file_id,
-            account_id=ctx.caller.account_id,
-            now=ctx.deps.clock.now(),
-        )
-    else:
-        url = ctx.deps.settings.public_url + url
+    url, expires = download_link(ctx, view.file_id)
     return t.AnnualReportVersion(
         version=view.version,
         format=t.FilingFormat(view.format),

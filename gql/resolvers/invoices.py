@@ -10,7 +10,6 @@ import strawberry
 
 from gql import i18n
 from gql.context import Context
-from gql.files.access import download_path, signed_link
 from gql.models.invoices import Invoice as InvoiceRow
 from gql.models.invoices import InvoiceStatus as InvoiceStatusValue
 from gql.resolvers.common import (
@@ -19,6 +18,7 @@ from gql.resolvers.common import (
     INPUT,
     Inf,
     connection,
+    download_link,
     mutation,
     page_args,
     require_account,
@@ -33,14 +33,7 @@ from gql.services.shared.formatting import format_month
 
 
 def invoice_type(ctx: Context, view: reading.InvoiceView) -> t.Invoice:
-    url, expires = ctx.deps.settings.public_url + download_path(view.file_id), None
-    if ctx.caller.bearer and ctx.caller.account_id is not None:
-        url, expires = signed_link(
-            ctx.deps.settings,
-            file_id=view.file_id,
-            account_id=ctx.caller.account_id,
-            now=ctx.deps.clock.now(),
-        )
+    url, expires = download_link(ctx, view.file_id)
     direct_debit = view.payment_method.value == t.InvoicePaymentMethod.DIRECT_DEBIT.value
     return t.Invoice(
         id=to_global_id("Invoice", view.id),

@@ -11,7 +11,6 @@ import strawberry
 
 from gql import i18n
 from gql.context import Context
-from gql.files.access import download_path, signed_link
 from gql.models.orders import Order as OrderRow
 from gql.models.orders import OrderPayment
 from gql.models.orders import OrderStatus as OrderStatusValue
@@ -22,6 +21,7 @@ from gql.resolvers.common import (
     INPUT,
     Inf,
     connection,
+    download_link,
     mutation,
     page_args,
     require_account,
@@ -109,17 +109,7 @@ def _placed_by_of(ctx: Context, account_id: int | None, related: PageRelations |
 def order_type(
     ctx: Context, view: orders.OrderView, related: PageRelations | None = None
 ) -> t.Order:
-    url, expires = None, None
-    if view.file_id is not None:
-        if ctx.caller.bearer and ctx.caller.account_id is not None:
-            url, expires = signed_link(
-                ctx.deps.settings,
-                file_id=view.file_id,
-                account_id=ctx.caller.account_id,
-                now=ctx.deps.clock.now(),
-            )
-        else:
-            url = ctx.deps.settings.public_url + download_path(view.file_id)
+    url, expires = download_link(ctx, view.file_id) if view.file_id is not None else (None, None)
     return t.Order(
         id=to_global_id("Order", view.id),
         reference=view.reference,
