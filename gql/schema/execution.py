@@ -46,6 +46,7 @@ from strawberry.execution import optimized_is_awaitable
 from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
 
 from gql import i18n
+from gql.schema.plain_fields import PlainFieldsExecutionContext
 from gql.schema.types.errors import top_level_graphql_error
 from gql.services.shared.errors import DomainError
 
@@ -138,7 +139,8 @@ class Executor:
 
     def __init__(self, schema: strawberry.Schema, *, introspection: bool = True) -> None:
         self.schema = schema._schema
-        self.executor_class = schema.execution_context_class
+        # Plain fields are completed directly (gql/schema/plain_fields.py); the rest as before.
+        self.executor_class = PlainFieldsExecutionContext
         rules = (*specified_rules, *LIMIT_RULES)
         if not introspection:
             rules = (*rules, NoSchemaIntrospectionCustomRule)
