@@ -85,6 +85,54 @@ def _has_directives(operation: Any, fragments: dict[str, Any]) -> bool:
     return found
 
 
+def _checked(complete: Complete) -> Complete:
+    """A plain field's completion, with graphql-core taking over for an awaitable value."""
+
+    def check(value: Any) -> Any:
+        if optimized_is_awaitable(value):
+            if inspect.iscoroutine(value):
+                value.close()
+            raise _FALLBACK
+        return complete(value)
+
+    return check
+
+
+def _compiled(steps: list[Any], is_type_of: Any) -> Complete:
+    """One function that fills an object whose selection is all plain: per field an
+    attribute read and, for a value of the scalar's own type, nothing else; any other value
+    goes through the field's full completion (nulls, coercion, nested objects, fallback)."""
+    names: dict[str, Any] = {"_FALLBACK": _FALLBACK, "is_type_of": is_type_of}
+    lines = ["def fill(value):", "    if value is None:", "        return None"]
+    if is_type_of is not None:
+        lines += ["    if not is_type_of(value, None):", "        raise _FALLBACK"]
+    keys = []
+    for i, (key, attribute, complete) in enumerate(steps):
+        names[f"K{i}"] = key
+        keys.append(f"K{i}: v{i}")
+        if attribute == "__typename":
+            names[f"v{i}_"] = complete
+            lines.append(f"    v{i} = v{i}_")
+            continue
+        names[f"A{i}"], names[f"C{i}"] = attribute, _checked(complete)
+        read = f"value.{attribute}" if attribute.isidentifier() else f"getattr(value, A{i})"
+        lines.append(f"    v{i} = {read}")
+        same = getattr(complete, "as_is", None)
+        if same is None:
+            lines.append(f"    v{i} = C{i}(v{i})")
+            continue
+        names[f"S{i}"] = same
+        test = f"v{i}.__class__ is not S{i}"
+        if same is int:
+            test += f" or not -{_INT} <= v{i} < {_INT}"
+        lines.append(f"    if {test}:")
+        lines.append(f"        v{i} = C{i}(v{i})")
+    lines.append("    return {" + ", ".join(keys) + "}")
+    exec("\n".join(lines), names)  # noqa: S102 - code made here from the schema's names
+    fill: Complete = names["fill"]
+    return fill
+
+
 class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -148,6 +196,7 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     raise _FALLBACK
                 return inner(value)
 
+            non_null.as_is = getattr(inner, "as_is", None)  # type: ignore[attr-defined]
             return non_null
         if isinstance(type_, GraphQLList):
             item = self._completer(type_.of_type, details)
@@ -180,6 +229,7 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     raise _FALLBACK
                 return coerced
 
+            leaf.as_is = same  # type: ignore[attr-defined]
             return leaf
         if is_object_type(type_):
             assert isinstance(type_, GraphQLObjectType)
@@ -187,35 +237,10 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             plan = self._plan(type_, grouped)
             if plan is None or any(attribute is None for _, attribute, _ in plan):
                 return None  # not all plain: graphql-core completes this object
-            is_type_of = type_.is_type_of
-            steps = plan
-
-            def obj(value: Any) -> Any:
-                if value is None:
-                    return None
-                if is_type_of is not None and not is_type_of(value, None):  # type: ignore[arg-type]
-                    raise _FALLBACK
-                return PlainFieldsExecutionContext._fill(steps, value)
-
-            return obj
+            return _compiled(plan, type_.is_type_of)
         return None  # interfaces and unions: graphql-core resolves the runtime type
 
     # ---- completing ------------------------------------------------------------------------
-
-    @staticmethod
-    def _fill(steps: list[Any], source: Any) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key, attribute, complete in steps:
-            if attribute == "__typename":
-                out[key] = complete
-                continue
-            value = getattr(source, attribute)
-            if optimized_is_awaitable(value):
-                if inspect.iscoroutine(value):
-                    value.close()
-                raise _FALLBACK
-            out[key] = complete(value)
-        return out
 
     def execute_fields(
         self,

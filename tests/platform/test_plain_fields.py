@@ -159,6 +159,10 @@ CASES = {
         _thing(2, count=2**31 - 1),
         _thing(3, count=-(2**31) - 1),
     ],
+    "int limits in a plain object": [
+        _thing(1, tags=[Tag(label="a", weight=2**31), Tag(label="b", weight=-(2**31))]),
+        _thing(2, tags=[Tag(label="c", weight=2**31 - 1), Tag(label="d", weight=True)]),
+    ],
     "string from an int": [_thing(1, name=12)],
     "enum refuses": [_thing(1, colour="green")],
     "awaitable attribute": [_thing(1, later=Later(_later_value))],
