@@ -57,8 +57,10 @@ class _Compiled:
     defaults: dict[str, Any]  # values bound inside the statement itself
     binds: dict[str, Callable[[Any], Any]]
     results: tuple[Callable[[Any], Any] | None, ...]
-    expanding: bool
+    expanding: tuple[str, ...]  # the expanding IN lists' names
     compiled: Any
+    # Per length of each IN list: the statement's text and (name, processor) per parameter.
+    by_length: dict[tuple[int, ...], tuple[str, tuple[tuple[str, Any], ...]]]
 
 
 class Read:
@@ -95,8 +97,9 @@ class Read:
             defaults={k: v for k, v in compiled.params.items() if v is not None},
             binds=binds,  # type: ignore[arg-type]
             results=results,
-            expanding=any(bind.expanding for bind in compiled.binds.values()),
+            expanding=tuple(b.key for b in compiled.binds.values() if b.expanding),
             compiled=compiled,
+            by_length={},
         )
 
 
@@ -158,17 +161,26 @@ class Reader:
 
     def _arguments(self, compiled: _Compiled, params: dict[str, Any]) -> tuple[str, list[Any]]:
         if compiled.expanding:
-            state = compiled.compiled.construct_expanded_state({**compiled.defaults, **params})
-            # The expanded list's own processors, else the statement's (a timestamp beside
-            # the list is bound as the engine binds it, not left to the driver's adapter).
-            processors = {**compiled.binds, **state.processors}
-            values = [
-                processors[name](state.parameters[name])
-                if processors.get(name)
-                else state.parameters[name]
-                for name in state.positiontup or ()
+            # The text is made once per length of each list (SQLAlchemy names the items of
+            # list `x` x_1, x_2, ...), not compiled again for every read.
+            lengths = tuple(len(params[name]) for name in compiled.expanding)
+            found = compiled.by_length.get(lengths)
+            if found is None:
+                state = compiled.compiled.construct_expanded_state({**compiled.defaults, **params})
+                # The expanded list's own processors, else the statement's (a timestamp beside
+                # the list is bound as the engine binds it, not left to the driver's adapter).
+                processors = {**compiled.binds, **state.processors}
+                recipe = tuple((name, processors.get(name)) for name in state.positiontup or ())
+                if len(compiled.by_length) >= 64:
+                    compiled.by_length.clear()
+                found = compiled.by_length[lengths] = (state.statement, recipe)
+            text, recipe = found
+            given = {**compiled.defaults, **params}
+            for name in compiled.expanding:
+                given.update({f"{name}_{i}": v for i, v in enumerate(params[name], 1)})
+            return text, [
+                process(given[name]) if process else given[name] for name, process in recipe
             ]
-            return state.statement, values
         values = []
         for name in compiled.names:
             value = params[name] if name in params else compiled.defaults.get(name)

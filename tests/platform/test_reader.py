@@ -56,6 +56,12 @@ async def test_an_in_list_of_any_length_is_one_read(app: Starlette) -> None:
     # then
     assert [r.email for r in one] == ["p0@example.nl"]
     assert sorted(r.email for r in three) == ["p0@example.nl", "p1@example.nl", "p2@example.nl"]
+    # and: the text made once per length serves other values of that length, and none
+    other = await db.reader.all(BY_CODES, codes=codes[2:])
+    again = await db.reader.all(BY_CODES, codes=[codes[1], "NOSUCHCODE", codes[0]])
+    assert [r.email for r in other] == ["p2@example.nl"]
+    assert sorted(r.email for r in again) == ["p0@example.nl", "p1@example.nl"]
+    assert await db.reader.all(BY_CODES, codes=[]) == []
 
 
 CREATED_SINCE = Read(
