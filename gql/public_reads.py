@@ -99,7 +99,9 @@ class PublicReads:
         max_age = MAX_AGE_SECONDS
         if changes:
             max_age = min(max_age, int((min(changes) - now).total_seconds()))
-        digest = hashlib.sha256(orjson.dumps(parts, default=repr)).hexdigest()[:32]
+        digest = hashlib.sha256(
+            orjson.dumps(parts, default=repr, option=orjson.OPT_SORT_KEYS)
+        ).hexdigest()[:32]
         return Freshness(etag=f'"{digest}"', max_age=max(max_age, 0))
 
 

@@ -17,8 +17,10 @@ from gql.clock import FrozenClock
 from gql.contract import build_manifest
 from gql.models.service import MaintenanceWindow
 from gql.public_reads import MAX_AGE_SECONDS
+from gql.settings import Settings
 from tests.orders.support import set_price
 from tests.payments.support import sqlite_only
+from tests.support.api import http_client, running_app
 from tests.support.factories import add_account, log_in
 from tests.support.statements import StatementLog, assert_statements, driver_trace
 
@@ -264,3 +266,18 @@ async def test_the_same_document_over_post_or_with_an_error_stays_no_store(
     assert posted.headers["cache-control"] == "no-store"
     assert "etag" not in posted.headers
     assert wrong.headers["cache-control"] == "no-store"
+
+
+async def test_another_process_on_the_same_database_agrees_on_the_etag_and_answers_304(
+    app: Starlette, client: httpx.AsyncClient, settings: Settings, clock: FrozenClock
+) -> None:
+    # given: an answer from one process
+    first = await get(client, BOTH)
+
+    # when: a second app (its own memory, nothing shared but the database) is asked
+    async with running_app(settings, clock) as other, http_client(other) as other_client:
+        again = await get(other_client, BOTH, {"if-none-match": first.headers["etag"]})
+
+    # then
+    assert again.status_code == 304
+    assert again.headers["etag"] == first.headers["etag"]
