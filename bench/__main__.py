@@ -101,6 +101,8 @@ async def in_process(
     buyer = f"{world.settings.session_cookie_name}={world.buyer_token}"
 
     def variants(s: Scenario) -> list[inproc.Variant]:
+        if s.method == "GET":  # a public read: our app only
+            return [inproc.Variant(s, "graphql", clients["graphql"].get_caller(s))]
         jar = (buyer if s.buyer else cookie) if s.signed_in else None
         paths = {"graphql": "/graphql"}
         for side in s.sides:
@@ -207,6 +209,8 @@ def over_http(world: World, scenarios: list[Scenario], args: argparse.Namespace)
                 if side != "graphql" and side not in s.sides:
                     continue  # logIn: argon2 is the same on every side
                 url = base + ("/graphql" if side == "graphql" else s.ceiling_path)
+                if s.method == "GET":
+                    url += "?" + s.query_string
                 progress(
                     f"over HTTP: {side} {s.key}: wrk -c{args.connections} "
                     f"{args.warmup:g} s warm-up + {args.duration:g} s"

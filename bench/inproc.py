@@ -31,31 +31,47 @@ class Client:
         self.app = app
 
     async def post(self, path: str, body: bytes, cookie: str | None) -> tuple[int, bytes]:
+        status, _, answer = await self.request("POST", path, body, cookie)
+        return status, answer
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes,
+        cookie: str | None,
+        query_string: str = "",
+        extra: tuple[tuple[bytes, bytes], ...] = (),
+    ) -> tuple[int, dict[bytes, bytes], bytes]:
+        """One request: status, response headers (lower-case names) and body."""
         headers = [
             (b"host", b"127.0.0.1:8000"),
-            (b"content-type", b"application/json"),
             (b"accept", b"application/graphql-response+json, application/json"),
-            (b"content-length", str(len(body)).encode()),
+            *extra,
         ]
+        if method == "POST":
+            headers.append((b"content-type", b"application/json"))
+            headers.append((b"content-length", str(len(body)).encode()))
         if cookie:
             headers.append((b"cookie", cookie.encode()))
         scope = {
             "type": "http",
             "asgi": {"version": "3.0", "spec_version": "2.4"},
             "http_version": "1.1",
-            "method": "POST",
+            "method": method,
             "scheme": "http",
             "server": ("127.0.0.1", 8000),
             "client": ("127.0.0.1", 50000),
             "root_path": "",
             "path": path,
             "raw_path": path.encode(),
-            "query_string": b"",
+            "query_string": query_string.encode(),
             "headers": headers,
             "state": {},
         }
         pending = [{"type": "http.request", "body": body, "more_body": False}]
         status = 0
+        answer_headers: dict[bytes, bytes] = {}
         chunks: list[bytes] = []
 
         async def receive() -> dict[str, Any]:
@@ -65,11 +81,30 @@ class Client:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                answer_headers.update((k.lower(), v) for k, v in message.get("headers", []))
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
 
         await self.app(scope, receive, send)
-        return status, b"".join(chunks)
+        return status, answer_headers, b"".join(chunks)
+
+    def get_caller(self, scenario: Scenario) -> Callable[[], Awaitable[tuple[int, bytes]]]:
+        """A GET of the scenario's query string; with `revalidate`, If-None-Match carries the
+        ETag of a first answer (fetched on the first call)."""
+        extra: list[tuple[tuple[bytes, bytes], ...]] = []
+
+        async def call() -> tuple[int, bytes]:
+            if scenario.revalidate and not extra:
+                _, first, _ = await self.request(
+                    "GET", "/graphql", b"", None, scenario.query_string
+                )
+                extra.append(((b"if-none-match", first[b"etag"]),))
+            status, _, body = await self.request(
+                "GET", "/graphql", b"", None, scenario.query_string, extra[0] if extra else ()
+            )
+            return status, body
+
+        return call
 
 
 @dataclass
@@ -120,7 +155,7 @@ async def run_block(variant: Variant, size: int) -> None:
     cpu0 = time.process_time_ns()
     for _ in range(size):
         status, body = await call()
-        if status != 200 or b'"errors"' in body:
+        if status != variant.scenario.status or b'"errors"' in body:
             raise RuntimeError(f"{variant.scenario.key}/{variant.side}: {status} {body[:300]!r}")
     cpu1 = time.process_time_ns()
     wall1 = time.perf_counter_ns()

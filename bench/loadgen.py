@@ -100,9 +100,15 @@ def server(side: str, world: World) -> Iterator[str]:
 KEY = "@KEY@"  # in a body: a new random idempotency key for every request
 
 
-def _lua(bodies: list[bytes], cookie: str | None) -> str:
+def _lua(bodies: list[bytes], cookie: str | None, etag: str | None = None) -> str:
     """POST with the headers; several bodies are sent in turn (each wrk thread from elsewhere);
-    KEY in a body becomes a new random key (a UUID's shape) in each request."""
+    KEY in a body becomes a new random key (a UUID's shape) in each request. No body: a GET
+    (the document in the URL), with If-None-Match when `etag` is given."""
+    if not bodies[0]:
+        lines = ['wrk.method = "GET"', 'wrk.headers["Accept"] = "application/json"']
+        if etag:
+            lines.append(f"wrk.headers[\"If-None-Match\"] = '{etag}'")
+        return "\n".join(lines) + "\n"
     lines = [
         'wrk.method = "POST"',
         f"wrk.body = [==[{bodies[0].decode()}]==]",
@@ -167,6 +173,10 @@ def _drain(url: str, scenario: Scenario, cookie: str | None) -> None:
     A server does not cancel work when wrk closes its connections after the warm-up; without
     this a slow scenario (logIn) starts the measured run behind a backlog.
     """
+    if scenario.method == "GET":
+        with urllib.request.urlopen(url, timeout=120) as response:
+            response.read()
+        return
     headers = {"content-type": "application/json"}
     if cookie:
         headers["cookie"] = cookie
@@ -189,7 +199,11 @@ def load(
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         if bodies is None:
             bodies = [scenario.keyed_body(KEY) if scenario.fresh_body else scenario.body]
-        script.write(_lua(bodies, cookie))
+        etag = None
+        if scenario.revalidate:
+            with urllib.request.urlopen(url, timeout=60) as first:
+                etag = first.headers["etag"]
+        script.write(_lua(bodies, cookie, etag))
     try:
         base = ["wrk", f"-t{threads}", f"-c{connections}", "--timeout", "60s", "-s", script.name]
         subprocess.run([*base, f"-d{warmup_s:g}s", url], check=True, capture_output=True, text=True)

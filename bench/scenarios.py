@@ -1,7 +1,8 @@
-"""What is measured: seven requests, each against the GraphQL endpoint and plain ceilings."""
+"""What is measured: nine requests, each against the GraphQL endpoint and plain ceilings."""
 
 from __future__ import annotations
 
+import urllib.parse
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +29,11 @@ PLACE_ORDER = (
     "... on PlaceOrderPayload { order { id reference status priceCents placedAt downloadUrl } } "
     "... on Error { code } } }"
 )
+PRODUCTS = (
+    "query Products { products { code name description priceCents vatCents vatStatement "
+    "needsFinancialYearEnd anonymousPurchase orderable } }"
+)
+PRODUCTS_QUERY_STRING = urllib.parse.urlencode({"query": PRODUCTS})
 # placeOrder: a plain extract (no seal) about a demo company.
 ORDER_PRODUCT = "EXTRACT"
 ORDER_KVK = "90000002"
@@ -54,6 +60,15 @@ class Scenario:
     # given: over HTTP a placeholder the load generator replaces).
     fresh_body: Callable[[str | None], bytes] | None = None
     varying: frozenset[str] = frozenset()  # answer fields that differ from call to call
+    # GET: the document in the query string instead of a body (anonymous public reads).
+    method: str = "POST"
+    query_string: str = ""
+    # Send the ETag of a first answer as If-None-Match: every measured request is a 304.
+    revalidate: bool = False
+
+    @property
+    def status(self) -> int:
+        return 304 if self.revalidate else 200
 
     def next_body(self) -> bytes:
         return self.fresh_body(None) if self.fresh_body is not None else self.body
@@ -100,6 +115,29 @@ SCENARIOS = [
         _body(TYPENAME),
         "/typename",
         signed_in=False,
+    ),
+    Scenario(
+        "products_get",
+        "products over GET, anonymous",
+        "the catalog with prices now (the ETag from memory)",
+        b"",
+        "",
+        signed_in=False,
+        sides=(),
+        method="GET",
+        query_string=PRODUCTS_QUERY_STRING,
+    ),
+    Scenario(
+        "products_304",
+        "products over GET, If-None-Match: 304",
+        "nothing (the ETag from memory; the document does not run)",
+        b"",
+        "",
+        signed_in=False,
+        sides=(),
+        method="GET",
+        query_string=PRODUCTS_QUERY_STRING,
+        revalidate=True,
     ),
     Scenario(
         "anonymous",

@@ -168,6 +168,7 @@ def create_app(
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.deps = deps
+    app.state.public_reads = endpoint.public_reads
     return app
 
 

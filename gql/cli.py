@@ -336,6 +336,10 @@ def cmd_export_trusted_documents(args: argparse.Namespace) -> None:
     print(f"toegang: {count} trusted documents written to {args.output}")
 
 
+def cmd_operation_costs(args: argparse.Namespace) -> None:
+    sys.stdout.write(contract.render_operation_costs(contract.operation_costs(args.operations)))
+
+
 def cmd_measure_hash(args: argparse.Namespace) -> None:
     from argon2 import PasswordHasher, Type
 
@@ -385,6 +389,13 @@ def main(argv: list[str] | None = None) -> None:
     trusted.add_argument("--operations", type=Path, default=contract.OPERATIONS)
     trusted.add_argument("--output", type=Path, default=contract.MANIFEST)
     trusted.set_defaults(func=cmd_export_trusted_documents)
+    costs = sub.add_parser(
+        "operation-costs",
+        help="print the cost (items it can return) of each operation, as the cost limit "
+        "counts it: the table of frontend-contract/README.md",
+    )
+    costs.add_argument("--operations", type=Path, default=contract.OPERATIONS)
+    costs.set_defaults(func=cmd_operation_costs)
     payouts = sub.add_parser(
         "refund-payouts",
         help="make the SEPA credit-transfer file (pain.001) of every approved refund not yet "

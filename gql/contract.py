@@ -45,3 +45,35 @@ def write_manifest(operations: Path = OPERATIONS, target: Path = MANIFEST) -> in
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(render_manifest(manifest))
     return len(manifest)
+
+
+def operation_costs(operations: Path = OPERATIONS) -> list[tuple[str, int, int, int]]:
+    """(name, cost with the defaults, cost with every `first` at 100, fields) of each
+    operation: what the cost limit (gql/schema/limits.py) judges."""
+    from graphql import parse
+
+    from gql.schema.limits import count_document
+    from gql.schema.root import executor
+
+    run = executor()
+    rows = []
+    for path in sorted(operations.glob("*.graphql")):
+        text = path.read_text(encoding="utf-8")
+        prepared = run.prepare(text, None)
+        variables = {
+            d.variable.name.value: 100
+            for d in getattr(prepared.document.definitions[0], "variable_definitions", ()) or ()
+        }
+        fields = count_document(parse(text)).fields
+        rows.append((path.stem, prepared.cost.cost(None), prepared.cost.cost(variables), fields))
+    return rows
+
+
+def render_operation_costs(rows: list[tuple[str, int, int, int]]) -> str:
+    """The Markdown table of frontend-contract/README.md."""
+    lines = [
+        "| operation | items (defaults) | items (every `first` 100) | fields |",
+        "|---|--:|--:|--:|",
+    ]
+    lines += [f"| {name} | {low} | {high} | {fields} |" for name, low, high, fields in rows]
+    return "\n".join(lines) + "\n"

@@ -24,6 +24,7 @@ from starlette.responses import HTMLResponse, Response
 
 from gql import i18n
 from gql.context import Context, Loaders
+from gql.public_reads import PublicReads, matches
 from gql.schema.execution import Executor, RequestError, UnknownOperation
 from gql.services.accounts import sessions
 from gql.services.shared.deps import Caller, Deps
@@ -132,6 +133,7 @@ class GraphQLEndpoint:
         self.graphiql_html = graphiql_html
         self.trusted = trusted_documents or {}
         self.trusted_texts = frozenset(self.trusted.values())
+        self.public_reads = PublicReads(deps)
 
     # -- responses ---------------------------------------------------------------------------
 
@@ -288,6 +290,21 @@ class GraphQLEndpoint:
                 media,
                 headers={"allow": "POST"},
             )
+        if (costly := self.executor.refuse_costly(prepared, variables, language)) is not None:
+            return self._errors_only([costly], media)
+        public_headers = None
+        if allowed is GET_ONLY and prepared.public_fields is not None and self._anonymous(request):
+            freshness = await self.public_reads.freshness(
+                prepared.public_fields, (query, operation_name, variables, language, media)
+            )
+            public_headers = {
+                "cache-control": f"public, max-age={freshness.max_age}",
+                "etag": freshness.etag,
+                "vary": "Accept, Accept-Language, Cookie, Authorization",
+            }
+            if matches(request.headers.get("if-none-match"), freshness.etag):
+                # The client has this answer already: nothing runs, nothing is read.
+                return Response(status_code=304, headers=public_headers)
         context = await self._context(request, language)
         try:
             async with asyncio.timeout(self.settings.execution_timeout_seconds):
@@ -319,9 +336,15 @@ class GraphQLEndpoint:
         if result.data is not None or executed or not result.errors:
             payload["data"] = result.data
         status = 400 if media == GRAPHQL_RESPONSE and "data" not in payload else 200
-        response = self._json(payload, status, media)
+        cacheable = public_headers is not None and not result.errors and not context.cookie_changes
+        response = self._json(payload, status, media, public_headers if cacheable else None)
         self._apply_cookies(response, context)
         return response
+
+    def _anonymous(self, request: Request) -> bool:
+        """No session of any kind offered: neither a cookie nor an Authorization header (even
+        an expired one: whoever sends one gets an answer for them, never a shared one)."""
+        return "authorization" not in request.headers and self.cookie_name not in request.cookies
 
     def _errors_only(self, errors: list[GraphQLError], media: str) -> Response:
         """A request that could not run (syntax, validation): no `data`; 400 with the newer

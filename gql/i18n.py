@@ -74,6 +74,22 @@ texts(
             "en": "The number of items per page cannot be negative.",
         },
         "cursor_invalid": {"nl": "Deze cursor is ongeldig.", "en": "This cursor is not valid."},
+        "query_too_costly": {
+            "nl": "Dit verzoek kan {cost} items opleveren; de grens is {limit}. Vraag kleinere "
+            "pagina's op (first) of minder lijsten in elkaar.",
+            "en": "This request may return {cost} items; the limit is {limit}. Ask for smaller "
+            "pages (first) or fewer nested lists.",
+        },
+        "too_many_directives": {
+            "nl": "Een verzoek mag hoogstens {limit} directives bevatten (gevonden: {count}).",
+            "en": "A request may contain at most {limit} directives (found: {count}).",
+        },
+        "too_many_selections": {
+            "nl": "Een verzoek mag hoogstens {limit} velden bevatten, fragmenten meegeteld "
+            "(gevonden: {count}).",
+            "en": "A request may contain at most {limit} fields, fragments included "
+            "(found: {count}).",
+        },
     },
 )
 

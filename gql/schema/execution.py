@@ -3,9 +3,12 @@
 Strawberry's `Schema.execute` runs its extension machinery on every request (a context
 manager per hook, made anew each time); this executor does the same work without it:
 
-- each distinct document is parsed (with the token limit) and validated (with the depth,
-  alias and one-password-field rules, and no introspection in trusted-documents mode) once,
-  in a bounded cache, together with the operation it names;
+- each distinct document is parsed (with the token limit), counted (fields and directives,
+  fragments expanded: gql/schema/limits.py) and validated (with the depth, alias and
+  one-password-field rules, and no introspection in trusted-documents mode) once, in a
+  bounded cache, together with the operation it names and its cost plan;
+- before it runs, its cost (the items it can return, `first` of variables filled in) is
+  checked against MAX_COST: `Executor.refuse_costly`;
 - graphql-core executes it with strawberry's execution context (resolvers, field
   extensions and DataLoaders work as before);
 - unexpected errors are masked with a reference that is also logged (never their message).
@@ -46,6 +49,14 @@ from strawberry.execution import optimized_is_awaitable
 from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
 
 from gql import i18n
+from gql.schema.limits import (
+    MAX_COST,
+    MAX_DIRECTIVES,
+    MAX_FIELDS,
+    CostPlan,
+    cost_plan,
+    count_document,
+)
 from gql.schema.plain_fields import PlainFieldsExecutionContext
 from gql.schema.types.errors import top_level_graphql_error
 from gql.services.shared.errors import DomainError
@@ -92,11 +103,7 @@ class OnePasswordFieldRule(ValidationRule):
             if isinstance(f, FragmentDefinitionNode)
         }
         if _count(node.selection_set, fragments, set()) > 1:
-            # Validation runs without the request context: say it in both languages.
-            message = " / ".join(
-                i18n.text("too_many_password_fields", lang) for lang in ("nl", "en")
-            )
-            self.report_error(GraphQLError(message, node))
+            self.report_error(GraphQLError(_bilingual("too_many_password_fields"), node))
 
 
 def _is_variable_error(error: GraphQLError) -> bool:
@@ -128,10 +135,35 @@ class UnknownOperation(RequestError):
     """No operation of that name (or none at all) in the document."""
 
 
+#: Root fields anybody may read that say nothing about who asks: a document selecting only
+#: these may be answered with `Cache-Control: public` (gql/public_reads.py).
+PUBLIC_ROOT_FIELDS = frozenset({"products", "serviceStatus", "__typename"})
+
+
 @dataclass(frozen=True, slots=True)
 class Prepared:
     document: DocumentNode
     operation_type: OperationType
+    cost: CostPlan
+    #: The public root fields the operation reads, when it reads nothing else (else None).
+    public_fields: frozenset[str] | None = None
+
+
+def _bilingual(key: str, **params: object) -> str:
+    """Validation runs without the request context: say it in both languages."""
+    return " / ".join(i18n.text(key, lang, **params) for lang in ("nl", "en"))
+
+
+def _public_fields(operation: OperationDefinitionNode) -> frozenset[str] | None:
+    """The root fields of a query without directives that selects only public ones."""
+    if operation.operation != OperationType.QUERY:
+        return None
+    names: set[str] = set()
+    for sel in operation.selection_set.selections:
+        if not isinstance(sel, FieldNode) or sel.directives or sel.alias:
+            return None
+        names.add(sel.name.value)
+    return frozenset(names) if names <= PUBLIC_ROOT_FIELDS else None
 
 
 class Executor:
@@ -174,10 +206,38 @@ class Executor:
                 else "Must provide an operation."
             )
             return UnknownOperation([GraphQLError(message)])
+        # Before any rule walks the document: counted with fragments expanded, in linear time.
+        counts = count_document(document)
+        if counts.fields > MAX_FIELDS:
+            message = _bilingual("too_many_selections", count=counts.fields, limit=MAX_FIELDS)
+            return RequestError([GraphQLError(message, extensions={"code": "TOO_MANY_FIELDS"})])
+        if counts.directives > MAX_DIRECTIVES:
+            message = _bilingual(
+                "too_many_directives", count=counts.directives, limit=MAX_DIRECTIVES
+            )
+            return RequestError([GraphQLError(message, extensions={"code": "TOO_MANY_DIRECTIVES"})])
         errors = validate(self.schema, document, self.rules)
         if errors:
             return RequestError(list(errors))
-        return Prepared(document, operation.operation)
+        return Prepared(
+            document,
+            operation.operation,
+            cost_plan(self.schema, document, operation),
+            _public_fields(operation),
+        )
+
+    def refuse_costly(
+        self, prepared: Prepared, variables: dict[str, Any] | None, language: str
+    ) -> GraphQLError | None:
+        """A top-level QUERY_TOO_COSTLY error when the operation can return more than
+        MAX_COST items with these variables; checked before anything runs."""
+        cost = prepared.cost.cost(variables)
+        if cost <= MAX_COST:
+            return None
+        return GraphQLError(
+            i18n.text("query_too_costly", language, cost=cost, limit=MAX_COST),
+            extensions={"code": "QUERY_TOO_COSTLY", "cost": cost, "limit": MAX_COST},
+        )
 
     async def run(
         self,
@@ -222,6 +282,8 @@ class Executor:
             return ExecutionResult(data=None, errors=refused.errors)
         if prepared.operation_type not in allowed:
             return ExecutionResult(data=None, errors=[GraphQLError("Operation not allowed.")])
+        if (costly := self.refuse_costly(prepared, variables, "nl")) is not None:
+            return ExecutionResult(data=None, errors=[costly])
         return await self.run(
             prepared,
             context=context,

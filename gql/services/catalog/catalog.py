@@ -7,6 +7,7 @@ then; an order keeps the price it was charged.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -82,6 +83,22 @@ _BY_CODES = Read(
 )
 
 
+_EVERY_PRODUCT = Read(select(*_product.c).order_by(_product.c.code))
+_EVERY_PRICE = Read(
+    select(_price.c.product_code, _price.c.valid_from, _price.c.price_cents).order_by(
+        _price.c.valid_from, _price.c.product_code
+    )
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogVersion:
+    #: A digest of every product and every price, past and future: alike in every process.
+    digest: str
+    #: Every moment a price takes effect, in order.
+    price_moments: tuple[datetime, ...]
+
+
 def _view(row: Any) -> ProductView:
     return ProductView(**{**row._asdict(), "kind": ProductKind(row.kind)})
 
@@ -89,6 +106,16 @@ def _view(row: Any) -> ProductView:
 async def list_products(deps: Deps, *, at: datetime) -> list[ProductView]:
     """Every product in catalog order, with its price at `at`."""
     return [_view(row) for row in await deps.db.reader.all(_ALL, at=at)]
+
+
+async def catalog_version(deps: Deps) -> CatalogVersion:
+    """What the product list depends on besides the moment (for an ETag): two statements."""
+    products = await deps.db.reader.all(_EVERY_PRODUCT)
+    prices = await deps.db.reader.all(_EVERY_PRICE)
+    digest = hashlib.sha256(
+        repr(([tuple(r) for r in products], [tuple(r) for r in prices])).encode()
+    )
+    return CatalogVersion(digest.hexdigest(), tuple(sorted({r.valid_from for r in prices})))
 
 
 async def products_by_code(deps: Deps, *, codes: list[str], at: datetime) -> dict[str, ProductView]:
