@@ -18,6 +18,7 @@ from sqlalchemy import CursorResult, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from gql.db import Database
 from gql.models.accounts import Account, AuthSession, DeviceToken, SessionKind, Usage
 from gql.reader import Read
 from gql.services.shared.deps import Caller, Deps, sha256_hex
@@ -228,7 +229,7 @@ async def end_all(
     return int(cast(CursorResult[Any], result).rowcount or 0)
 
 
-async def log_out(db: Any, *, session_id: int, now: datetime) -> None:
+async def log_out(db: Database, *, session_id: int, now: datetime) -> None:
     """End this session server side, so its cookie or tokens never work again."""
     async with db.write() as session:
         await end(session, session_id=session_id, now=now)
