@@ -28,11 +28,11 @@ from gql.services.shared.deps import Deps
 async def session_downloader(deps: Deps, request: Request) -> Downloader | None:
     """The account of the request's session: a bearer token, else the session cookie."""
     auth = request.headers.get("authorization", "")
-    token = auth[7:].strip() if auth[:7].lower() == "bearer " else None
-    token = token or request.cookies.get(deps.settings.session_cookie_name)
+    bearer = auth[:7].lower() == "bearer "
+    token = auth[7:].strip() if bearer else request.cookies.get(deps.settings.session_cookie_name)
     if not token:
         return None
-    info = await sessions.resolve(deps.db, token=token, now=deps.clock.now())
+    info = await sessions.resolve(deps, token=token, bearer=bearer)
     if info is None:
         return None
     return Downloader(info.account_id, is_staff=info.usage == Usage.STAFF)

@@ -367,11 +367,7 @@ class GraphQLEndpoint:
         auth = request.headers.get("authorization", "")
         bearer = auth[:7].lower() == "bearer "
         token = auth[7:].strip() if bearer else request.cookies.get(self.cookie_name)
-        info = (
-            await sessions.resolve(self.deps.db, token=token, now=self.deps.clock.now())
-            if token
-            else None
-        )
+        info = await sessions.resolve(self.deps, token=token, bearer=bearer) if token else None
         caller = Caller(
             client_ip=ip,
             language=language,
@@ -380,6 +376,7 @@ class GraphQLEndpoint:
             session_id=info.session_id if info else None,
             is_staff=bool(info and info.usage == "STAFF"),
             bearer=bearer and info is not None,
+            user_agent=request.headers.get("user-agent", "")[:400],
         )
         return Context(
             request=request, deps=self.deps, caller=caller, session=info, loaders=Loaders(self.deps)

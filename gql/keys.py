@@ -43,6 +43,8 @@ class Purpose(StrEnum):
     DOWNLOAD_LINK = "download-link"
     #: The sandbox payment provider: its default webhook secret and checkout form tokens.
     PSP_WEBHOOK = "psp-webhook"
+    #: A device session's next token pair, kept through the refresh grace period.
+    REFRESH_GRACE = "refresh-grace"
 
 
 # Sealed before per-purpose keys existed: the outbox bodies and recovery lookups used one

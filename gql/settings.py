@@ -86,6 +86,13 @@ class Settings:
     retention_used_token_days: int = 7
     retention_ended_session_days: int = 30
     retention_letter_days: int = 14
+    #: Device sessions of mobile apps (README "Sessions"): the access token's lifetime, the
+    #: longest a session lives after the password was entered, how long it lives without a
+    #: refresh, and how long a used refresh token still answers with the same new pair.
+    access_token_minutes: int = 30
+    device_session_days: int = 30
+    device_session_idle_days: int = 7
+    refresh_grace_seconds: int = 30
     max_body_bytes: int = 100_000
     # The whole of a multipart request (an upload); streamed, refused as soon as it is over.
     max_upload_bytes: int = 25 * 1024 * 1024
@@ -273,6 +280,10 @@ class Settings:
             retention_used_token_days=get_int("RETENTION_USED_TOKEN_DAYS", 7),
             retention_ended_session_days=get_int("RETENTION_ENDED_SESSION_DAYS", 30),
             retention_letter_days=get_int("RETENTION_LETTER_DAYS", 14),
+            access_token_minutes=get_int("ACCESS_TOKEN_MINUTES", 30),
+            device_session_days=get_int("DEVICE_SESSION_DAYS", 30),
+            device_session_idle_days=get_int("DEVICE_SESSION_IDLE_DAYS", 7),
+            refresh_grace_seconds=get_int("REFRESH_GRACE_SECONDS", 30),
             max_body_bytes=get_int("MAX_BODY_BYTES", 100_000),
             max_upload_bytes=get_int("MAX_UPLOAD_BYTES", 25 * 1024 * 1024),
             download_link_seconds=get_int("DOWNLOAD_LINK_SECONDS", 300),
@@ -292,6 +303,16 @@ class Settings:
         )
         if not 1 <= settings.reminder_days <= 365 or not 1 <= settings.formal_notice_days <= 365:
             raise SettingsError("TOEGANG_REMINDER_DAYS and TOEGANG_FORMAL_NOTICE_DAYS: 1 to 365")
+        if not 1 <= settings.access_token_minutes <= 30:
+            raise SettingsError("TOEGANG_ACCESS_TOKEN_MINUTES must be 1 to 30")
+        if not 1 <= settings.device_session_days <= 30:
+            raise SettingsError("TOEGANG_DEVICE_SESSION_DAYS must be 1 to 30")
+        if not 1 <= settings.device_session_idle_days <= settings.device_session_days:
+            raise SettingsError(
+                "TOEGANG_DEVICE_SESSION_IDLE_DAYS must be 1 to TOEGANG_DEVICE_SESSION_DAYS"
+            )
+        if not 0 <= settings.refresh_grace_seconds <= 300:
+            raise SettingsError("TOEGANG_REFRESH_GRACE_SECONDS must be 0 to 300")
         if not 1 <= settings.extract_link_hours <= 24 * 31:
             raise SettingsError("TOEGANG_EXTRACT_LINK_HOURS must be 1 to 744")
         if not 1 <= settings.extract_link_downloads <= 100:

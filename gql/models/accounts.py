@@ -138,19 +138,58 @@ class AccessCodeRequest(SQLModel, table=True):
 
 
 class AuthSession(SQLModel, table=True):
-    """A server-side session; only the SHA-256 of its token is stored."""
+    """A server-side session; only the SHA-256 of a token is ever stored.
+
+    COOKIE: a browser session, its token's hash in `token_hash`. TOKEN: a device session of
+    a mobile app (gql/services/accounts/device_sessions.py), a chain of rotating access and
+    refresh tokens kept in `device_token`; it has no `token_hash`. Ending the row ends every
+    token of the chain at once.
+    """
 
     __tablename__ = "auth_session"
-    __table_args__ = (one_of("kind", SessionKind, name="kind_known"),)
+    __table_args__ = (
+        one_of("kind", SessionKind, name="kind_known"),
+        CheckConstraint(
+            "kind = 'COOKIE' OR (authenticated_at IS NOT NULL AND refreshed_at IS NOT NULL)",
+            name="device_session_times",
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    token_hash: str = Field(unique=True, max_length=64)
+    token_hash: str | None = Field(default=None, unique=True, max_length=64)
     account_id: int = Field(foreign_key="account.id", index=True)
     kind: SessionKind = text_enum_field(SessionKind, max_length=6)
     created_at: datetime = utc_field()
     last_seen_at: datetime = utc_field()
     ended_at: datetime | None = utc_field(nullable=True, default=None)
     client_ip: str = Field(default="", max_length=45)
+    #: Shown in the session list: the app's label for a device session, the browser's
+    #: User-Agent (cut short) for a cookie session.
+    device_name: str | None = Field(default=None, max_length=64)
+    user_agent: str = Field(default="", max_length=200)
+    #: Device sessions: when the password was last entered (the 30-day limit counts from
+    #: here) and when the chain was last refreshed (the 7-day limit counts from here).
+    authenticated_at: datetime | None = utc_field(nullable=True, default=None)
+    refreshed_at: datetime | None = utc_field(nullable=True, default=None)
+
+
+class DeviceToken(SQLModel, table=True):
+    """One access and refresh token pair of a device session; only their hashes are stored.
+
+    A used pair stays (its refresh hash detects reuse) until its chain has ended or expired.
+    `successor` is the next pair, sealed (gql/keys.py, Purpose.REFRESH_GRACE), kept only
+    through the grace period so a retried refresh gets the same answer.
+    """
+
+    __tablename__ = "device_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="auth_session.id", index=True)
+    access_hash: str = Field(unique=True, max_length=64)
+    refresh_hash: str = Field(unique=True, max_length=64)
+    issued_at: datetime = utc_field()
+    used_at: datetime | None = utc_field(nullable=True, default=None)
+    successor: str | None = Field(default=None, max_length=500)
 
 
 class OneTimeToken(SQLModel, table=True):

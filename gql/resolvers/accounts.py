@@ -9,7 +9,7 @@ import strawberry
 from gql import i18n
 from gql.context import Context
 from gql.models.accounts import AccessCodeRequest as AccessCodeRequestRow
-from gql.models.accounts import Account, RequestStatus, SessionKind, Usage
+from gql.models.accounts import Account, AuthSession, RequestStatus, SessionKind, Usage
 from gql.resolvers.common import (
     AFTER,
     FIRST,
@@ -30,8 +30,10 @@ from gql.services.accounts import (
     access_codes,
     applications,
     credentials,
+    device_sessions,
     organisation,
     recovery,
+    sessions,
     sign_in,
 )
 from gql.services.accounts.accounts import AccountView, get_account
@@ -48,6 +50,7 @@ def viewer_type(account: AccountView, session_expires_at: object) -> t.Viewer:
         kvk_number=account.kvk_number,
         is_main_user=account.is_main_user,
         session_expires_at=session_expires_at,  # type: ignore[arg-type]
+        list_sessions=viewer_sessions,
     )
 
 
@@ -67,7 +70,23 @@ def viewer(info: Inf) -> t.Viewer | None:
         kvk_number=account.kvk_number,
         is_main_user=account.is_main_user,
         session_expires_at=session.expires_at,
+        list_sessions=viewer_sessions,
     )
+
+
+async def viewer_sessions(info: Inf, first: int | None, after: str | None) -> Connection[t.Session]:
+    page = page_args(first, after, info.context.language)
+    views = await sessions.list_sessions(
+        info.context.deps,
+        caller=require_account(info),
+        before_id=page.after_key,
+        limit=page.limit + 1,
+    )
+    return connection(views, page, node=_session_node, key=lambda v: v.id)
+
+
+def _session_node(view: sessions.SessionView) -> t.Session:
+    return t.session_type(view, to_global_id("Session", view.id))
 
 
 def _session_expiry(ctx: Context) -> object:
@@ -121,16 +140,58 @@ async def log_in(info: Inf, input: Annotated[t.LogInInput, INPUT]) -> t.LogInRes
         password=input.password,
         totp=input.totp,
         kind=SessionKind(input.session.name),
+        device_name=input.device_name,
     )
-    token: str | None = signed_in.token
     if input.session is t.SessionKind.COOKIE:
         ctx.set_session_cookie(signed_in.token, signed_in.expires_at)
-        token = None
+        return t.LogInPayload(
+            viewer=viewer_type(signed_in.account, signed_in.idle_expires_at),
+            token=None,
+            refresh_token=None,
+            token_expires_at=None,
+            expires_at=signed_in.expires_at,
+        )
     return t.LogInPayload(
         viewer=viewer_type(signed_in.account, signed_in.idle_expires_at),
-        token=token,
+        token=signed_in.token,
+        refresh_token=signed_in.refresh_token,
+        token_expires_at=signed_in.idle_expires_at,
         expires_at=signed_in.expires_at,
     )
+
+
+async def refresh_session(
+    info: Inf, input: Annotated[t.RefreshSessionInput, INPUT]
+) -> t.RefreshSessionResult:
+    ctx = info.context
+    pair = await device_sessions.refresh_session(
+        ctx.deps, caller=ctx.caller, refresh_token=input.refresh_token
+    )
+    return t.RefreshSessionPayload(
+        token=pair.access_token,
+        token_expires_at=pair.access_expires_at,
+        refresh_token=pair.refresh_token,
+        expires_at=pair.session_expires_at,
+    )
+
+
+async def end_session(info: Inf, input: Annotated[t.EndSessionInput, INPUT]) -> t.EndSessionResult:
+    ctx = info.context
+    caller = require_account(info)
+    session_id = key_of(input.session_id, "Session")
+    if await sessions.end_session(ctx.deps, caller=caller, session_id=session_id):
+        ctx.clear_session_cookie()
+    return t.EndSessionPayload(ended_session_id=input.session_id)
+
+
+async def end_other_sessions(
+    info: Inf, input: Annotated[t.EndOtherSessionsInput, INPUT]
+) -> t.EndOtherSessionsResult:
+    ctx = info.context
+    await sessions.end_other_sessions(
+        ctx.deps, caller=require_account(info), client_mutation_id=input.client_mutation_id
+    )
+    return t.EndOtherSessionsPayload(client_mutation_id=input.client_mutation_id)
 
 
 async def log_out(info: Inf, input: Annotated[t.LogOutInput, INPUT]) -> t.LogOutResult:
@@ -347,7 +408,16 @@ async def _load_request(ctx: Context, pk: int) -> t.AccessCodeRequest | None:
     return request_type(view) if view else None
 
 
+async def _load_session(ctx: Context, pk: int) -> t.Session | None:
+    """Only the caller's own sessions that have not ended."""
+    if ctx.caller.account_id is None:
+        return None
+    views = await sessions.list_sessions(ctx.deps, caller=ctx.caller, before_id=pk + 1, limit=1)
+    return _session_node(views[0]) if views and views[0].id == pk else None
+
+
 register_node("Viewer", table=Account, load=_load_viewer)
+register_node("Session", table=AuthSession, load=_load_session)
 register_node("AccessCodeRequest", table=AccessCodeRequestRow, load=_load_request)
 
 
@@ -366,9 +436,27 @@ class Mutation:
         "checked by staff, then sent by e-mail or post by `expectedBy`.",
     )
     log_in: t.LogInResult = mutation(
-        log_in, description="Sign in; a cookie session (default) or a bearer token."
+        log_in,
+        description="Sign in; a cookie session (default) or a device session of a mobile app "
+        "(an access and a refresh token).",
     )
-    log_out: t.LogOutResult = mutation(log_out, description="End the current session server side.")
+    log_out: t.LogOutResult = mutation(
+        log_out,
+        description="End the current session server side (a device session: its whole chain).",
+    )
+    refresh_session: t.RefreshSessionResult = mutation(
+        refresh_session,
+        description="Device sessions: spend the refresh token for a new access and refresh "
+        "token. Needs no bearer token. Any failure is InvalidToken: sign in again.",
+    )
+    end_session: t.EndSessionResult = mutation(
+        end_session,
+        description="End one of your sessions (browser or device); it stops working at once.",
+    )
+    end_other_sessions: t.EndOtherSessionsResult = mutation(
+        end_other_sessions,
+        description="End every session of your account but this one (sign out elsewhere).",
+    )
     change_password: t.ChangePasswordResult = mutation(
         change_password, description="Change the password; other sessions end."
     )

@@ -224,6 +224,12 @@ async def test_a_deactivated_code_stops_at_once_and_the_organisation_gets_one_ma
         # then: neither session works any more, nor does the code
         assert (await gql(browser, VIEWER))["data"]["viewer"] is None
         assert (await gql(phone, VIEWER, headers=bearer))["data"]["viewer"] is None
+        refreshed = await gql(
+            phone,
+            "mutation($i: RefreshSessionInput!) { refreshSession(input: $i) { __typename } }",
+            {"i": {"refreshToken": signed_in["refreshToken"]}},
+        )
+        assert refreshed["data"]["refreshSession"]["__typename"] == "InvalidToken"
         again = await log_in(browser, display["Bea"])
     assert again["__typename"] == "InvalidCredentials"
     assert result == {

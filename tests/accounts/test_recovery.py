@@ -159,7 +159,8 @@ async def test_a_reset_sets_the_new_password_and_ends_every_session_of_the_accou
     code = await add_account(app)
     assert (await log_in(client, code))["__typename"] == "LogInPayload"
     async with http_client(app, ip="192.0.2.20") as phone:
-        bearer = (await log_in(phone, code, session="TOKEN"))["token"]
+        device = await log_in(phone, code, session="TOKEN")
+        bearer = device["token"]
     token = await reset_token(app, client, code)
     # when
     async with http_client(app, ip="192.0.2.30") as anonymous:
@@ -169,6 +170,12 @@ async def test_a_reset_sets_the_new_password_and_ends_every_session_of_the_accou
     assert await viewer_of(client) is None
     async with http_client(app, headers={"authorization": f"Bearer {bearer}"}) as phone:
         assert await viewer_of(phone) is None
+        refreshed = await gql(
+            phone,
+            "mutation($i: RefreshSessionInput!) { refreshSession(input: $i) { __typename } }",
+            {"i": {"refreshToken": device["refreshToken"]}},
+        )
+        assert refreshed["data"]["refreshSession"]["__typename"] == "InvalidToken"
     assert not await signs_in(app, code, PASSWORD)
     assert await signs_in(app, code, OTHER_PASSWORD)
     assert (await outbox(app))[-1].template == "password_changed"

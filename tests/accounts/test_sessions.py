@@ -1,4 +1,5 @@
-"""SPEC §6 sessions: cookie or bearer token, hashed at rest, idle and absolute expiry, ended."""
+"""SPEC §6 sessions: cookie or device session, hashed at rest, the cookie's idle and absolute
+expiry, ended. Device sessions' own rules: tests/accounts/test_device_sessions.py."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from starlette.applications import Starlette
 
-from gql.models.accounts import AuthSession
+from gql.models.accounts import AuthSession, DeviceToken
 from gql.settings import Settings
 from tests.support.api import gql, http_client, outbox, replace_settings, running_app
 from tests.support.factories import OTHER_PASSWORD, PASSWORD, VIEWER, add_account, log_in
@@ -99,7 +100,7 @@ async def test_a_cookie_session_is_http_only_lax_on_path_root_and_not_secure_on_
     assert (await viewer(client, {}) or {})["accessCode"] == code
 
 
-async def test_a_token_session_returns_a_bearer_token_of_256_bits_and_sets_no_cookie(app, client):
+async def test_a_device_session_returns_a_bearer_token_of_256_bits_and_sets_no_cookie(app, client):
     # given
     code = await add_account(app)
     # when
@@ -108,7 +109,14 @@ async def test_a_token_session_returns_a_bearer_token_of_256_bits_and_sets_no_co
         json={
             "query": "mutation($i: LogInInput!) { logIn(input: $i) { __typename "
             "... on LogInPayload { token } } }",
-            "variables": {"i": {"accessCode": code, "password": PASSWORD, "session": "TOKEN"}},
+            "variables": {
+                "i": {
+                    "accessCode": code,
+                    "password": PASSWORD,
+                    "session": "TOKEN",
+                    "deviceName": "Pixel van Piet",
+                }
+            },
         },
     )
     # then
@@ -121,16 +129,24 @@ async def test_a_token_session_returns_a_bearer_token_of_256_bits_and_sets_no_co
         assert (await viewer(mobile_app, bearer(token)) or {})["accessCode"] == code
 
 
-async def test_only_the_sha256_of_the_token_is_stored(app, client):
+async def test_only_the_sha256_of_the_cookie_and_of_the_device_tokens_is_stored(app, client):
     # given
     code = await add_account(app)
     # when
-    token = (await log_in(client, code, session="TOKEN"))["token"]
+    signed_in = await log_in(client, code, session="TOKEN")
+    await log_in(client, code)
+    cookie = client.cookies[COOKIE]
     # then
-    [stored] = await stored_sessions(app)
-    assert stored.token_hash == hashlib.sha256(token.encode()).hexdigest()
-    assert stored.token_hash != token
-    assert token not in str(stored.model_dump())
+    device, browser = await stored_sessions(app)
+    assert browser.token_hash == hashlib.sha256(cookie.encode()).hexdigest()
+    assert device.token_hash is None
+    async with app.state.deps.db.read() as session:
+        [pair] = (await session.execute(select(DeviceToken))).scalars()
+    assert pair.access_hash == hashlib.sha256(signed_in["token"].encode()).hexdigest()
+    assert pair.refresh_hash == hashlib.sha256(signed_in["refreshToken"].encode()).hexdigest()
+    everything = str([device.model_dump(), browser.model_dump(), pair.model_dump()])
+    for token in (cookie, signed_in["token"], signed_in["refreshToken"]):
+        assert token not in everything
 
 
 async def test_every_sign_in_gets_a_new_token_for_cookies_and_bearer_tokens(app, client):
@@ -150,11 +166,10 @@ async def test_every_sign_in_gets_a_new_token_for_cookies_and_bearer_tokens(app,
 # ---- expiry -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", ["COOKIE", "TOKEN"])
-async def test_a_session_ends_after_30_minutes_without_activity(app, client, clock, kind):
+async def test_a_cookie_session_ends_after_30_minutes_without_activity(app, client, clock):
     # given
     code = await add_account(app)
-    headers = await sign_in(client, code, kind)
+    headers = await sign_in(client, code, "COOKIE")
     # when / then: a request moves the idle limit (the session is touched)
     clock.advance(minutes=29)
     assert await viewer(client, headers) is not None
@@ -166,11 +181,10 @@ async def test_a_session_ends_after_30_minutes_without_activity(app, client, clo
     assert await viewer(client, headers) is None
 
 
-@pytest.mark.parametrize("kind", ["COOKIE", "TOKEN"])
-async def test_a_session_ends_after_12_hours_however_active(app, client, clock, kind):
+async def test_a_cookie_session_ends_after_12_hours_however_active(app, client, clock):
     # given
     code = await add_account(app)
-    headers = await sign_in(client, code, kind)
+    headers = await sign_in(client, code, "COOKIE")
     # when: a request every 20 minutes for 11 hours 40 minutes
     for _ in range(35):
         clock.advance(minutes=20)

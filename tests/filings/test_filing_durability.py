@@ -31,7 +31,8 @@ mutation File($input: FileAnnualReportInput!) {
 }
 """
 LOG_IN = """
-mutation { logIn(input: {accessCode: "%s", password: "%s", session: TOKEN}) {
+mutation { logIn(input: {accessCode: "%s", password: "%s", session: TOKEN,
+  deviceName: "Durability test"}) {
   ... on LogInPayload { token } } }
 """
 ROUNDS = 3

@@ -519,6 +519,49 @@ def test_every_operation_runs_against_a_live_server_in_a_happy_path_scenario(
         )["logIn"]
         assert again["__typename"] == "LogInPayload"
 
+        # Two devices sign in with device sessions; the phone refreshes, lists the sessions
+        # and ends the tablet's; the browser then signs out everywhere else.
+        with contract_server.client() as phone, contract_server.client() as tablet:
+            devices = [
+                scenario.run(
+                    device,
+                    "LogIn",
+                    {
+                        "input": {
+                            "accessCode": new_code,
+                            "password": THIRD_PASSWORD,
+                            "session": "TOKEN",
+                            "deviceName": name,
+                        }
+                    },
+                )["logIn"]
+                for device, name in ((phone, "Phone"), (tablet, "Tablet"))
+            ]
+            assert all(d["__typename"] == "LogInPayload" and d["refreshToken"] for d in devices)
+            refreshed = scenario.run(
+                phone, "RefreshSession", {"input": {"refreshToken": devices[0]["refreshToken"]}}
+            )["refreshSession"]
+            assert refreshed["__typename"] == "RefreshSessionPayload", refreshed
+            phone_bearer = {"authorization": f"Bearer {refreshed['token']}"}
+            listed = scenario.run(phone, "Sessions", {"first": 10}, headers=phone_bearer)
+            by_name = {
+                e["node"]["deviceName"]: e["node"] for e in listed["viewer"]["sessions"]["edges"]
+            }
+            assert by_name["Phone"]["current"] and not by_name["Tablet"]["current"]
+            ended = scenario.run(
+                phone,
+                "EndSession",
+                {"input": {"sessionId": by_name["Tablet"]["id"]}},
+                headers=phone_bearer,
+            )["endSession"]
+            assert ended["__typename"] == "EndSessionPayload"
+            others = scenario.run(spa, "EndOtherSessions", {"input": {}})["endOtherSessions"]
+            assert others["__typename"] == "EndOtherSessionsPayload"
+            gone = scenario.run(
+                phone, "RefreshSession", {"input": {"refreshToken": refreshed["refreshToken"]}}
+            )["refreshSession"]
+            assert gone["__typename"] == "InvalidToken"
+
         # Two business requests wait for the staff check (neither organisation has a mandate).
         for name, address, kvk in (
             ("Kees van Dijk", BIKES_EMAIL, BIKES_KVK),
@@ -542,7 +585,8 @@ def test_every_operation_runs_against_a_live_server_in_a_happy_path_scenario(
             assert business["__typename"] == "RequestAccessCodePayload", business
             assert business["expectedBy"] is not None
 
-        # Staff sign in with a bearer token and a TOTP code, then decide.
+        # Staff sign in (a cookie session: staff cannot start device sessions) with a TOTP
+        # code, then decide.
         staff_code, secret = create_staff(contract_env, STAFF_PASSWORD)
         staff_login = scenario.run(
             staff_app,
@@ -552,12 +596,11 @@ def test_every_operation_runs_against_a_live_server_in_a_happy_path_scenario(
                     "accessCode": staff_code,
                     "password": STAFF_PASSWORD,
                     "totp": pyotp.TOTP(secret).now(),
-                    "session": "TOKEN",
                 }
             },
         )["logIn"]
-        assert staff_login["__typename"] == "LogInPayload" and staff_login["token"]
-        bearer = {"authorization": f"Bearer {staff_login['token']}"}
+        assert staff_login["__typename"] == "LogInPayload" and staff_login["token"] is None
+        bearer: dict[str, str] = {}  # the cookie goes with every request of staff_app
 
         pending = scenario.run(
             staff_app, "StaffAccessCodeRequests", {"status": "PENDING", "first": 10}, headers=bearer

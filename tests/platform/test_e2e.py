@@ -192,7 +192,9 @@ def test_a_private_access_code_arrives_by_mail_and_signs_in_with_cookie_and_toke
         # when: a browser signs in with a cookie, a phone with a bearer token
         by_cookie = log_in(browser, code.lower(), PASSWORD)
         cookie = browser.cookies["toegang_session"]
-        by_token = log_in(phone, code, PASSWORD, session="TOKEN").json()["data"]["logIn"]
+        by_token = log_in(phone, code, PASSWORD, session="TOKEN", deviceName="Phone").json()[
+            "data"
+        ]["logIn"]
         bearer = {"Authorization": f"Bearer {by_token['token']}"}
 
         # then: both see the account
@@ -202,7 +204,10 @@ def test_a_private_access_code_arrives_by_mail_and_signs_in_with_cookie_and_toke
         assert set_cookie.startswith("toegang_session=")
         assert "HttpOnly" in set_cookie and "Secure" not in set_cookie
         assert by_token["__typename"] == "LogInPayload" and len(by_token["token"]) >= 22
-        assert "set-cookie" not in log_in(stranger, code, PASSWORD, session="TOKEN").headers
+        assert (
+            "set-cookie"
+            not in log_in(stranger, code, PASSWORD, session="TOKEN", deviceName="Phone").headers
+        )
         for client, headers in ((browser, {}), (phone, bearer)):
             viewer = post(client, VIEWER, headers=headers)["data"]["viewer"]
             assert (viewer["accessCode"], viewer["email"], viewer["usage"]) == (

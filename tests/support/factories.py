@@ -26,7 +26,9 @@ LOG_IN = """
 mutation LogIn($input: LogInInput!) {
   logIn(input: $input) {
     __typename
-    ... on LogInPayload { token expiresAt viewer { id accessCode name usage } }
+    ... on LogInPayload {
+      token refreshToken tokenExpiresAt expiresAt viewer { id accessCode name usage }
+    }
     ... on Error { code message field }
   }
 }
@@ -142,6 +144,9 @@ async def log_in(
     password: str = PASSWORD,
     **extra: Any,
 ) -> dict[str, Any]:
+    """Sign in; `session="TOKEN"` starts a device session (named "Test phone" unless given)."""
+    if extra.get("session") == "TOKEN":
+        extra.setdefault("deviceName", "Test phone")
     response = await client.post(
         "/graphql",
         json={

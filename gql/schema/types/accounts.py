@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from gql.schema.types.common import Node
+from gql.schema.types.common import Connection, Node
 from gql.schema.types.errors import result_union
 from gql.schema.types.register import Company
-from gql.services.accounts import applications, credentials, organisation, recovery, sign_in
+from gql.services.accounts import (
+    applications,
+    credentials,
+    device_sessions,
+    organisation,
+    recovery,
+    sessions,
+    sign_in,
+)
 from gql.services.payments import methods
 
 if TYPE_CHECKING:
@@ -31,7 +40,9 @@ class SessionKind(Enum):
         "COOKIE", description="An HttpOnly cookie, for single-page apps in a browser."
     )
     TOKEN = strawberry.enum_value(
-        "TOKEN", description="A bearer token in the payload, for mobile apps."
+        "TOKEN",
+        description="A device session for mobile apps: a short-lived bearer (access) token and "
+        "a refresh token in the payload; renew them with `refreshSession`.",
     )
 
 
@@ -54,8 +65,31 @@ class Viewer(Node):
         description="The organisation's first code: sees the orders and invoices of all its codes."
     )
     session_expires_at: datetime = strawberry.field(
-        description="When this session ends if nothing happens (idle or absolute limit)."
+        description="When this session ends if nothing happens (idle or absolute limit); for "
+        "a device session, when the current access token stops working."
     )
+    #: Set by the resolver that makes the viewer: lists its sessions (a page of them).
+    list_sessions: strawberry.Private[
+        Callable[[Any, int | None, str | None], Awaitable[Connection[Session]]] | None
+    ] = None
+
+    @strawberry.field(
+        description="Your sessions that have not ended, browser and device, newest first; "
+        "end one with `endSession`, all but this one with `endOtherSessions`."
+    )
+    async def sessions(
+        self,
+        info: strawberry.Info[Any, Any],
+        first: Annotated[
+            int | None,
+            strawberry.argument(description="How many items, at most 100 (more is an error)."),
+        ] = 20,
+        after: Annotated[
+            str | None, strawberry.argument(description="The endCursor of the previous page.")
+        ] = None,
+    ) -> Connection[Session]:
+        assert self.list_sessions is not None
+        return await self.list_sessions(info, first, after)
 
     @strawberry.field(
         description="How your orders are paid, and the mandate they are collected on; null "
@@ -75,6 +109,42 @@ class Viewer(Node):
             return None
         row = await info.context.loaders.company.load(self.kvk_number)
         return Company.from_row(row) if row else None
+
+
+@strawberry.type(
+    description="A session of your account: a browser (cookie) or a device (a mobile app). "
+    "Only what helps you recognise it is kept: no location, only the client's network."
+)
+class Session(Node):
+    kind: SessionKind = strawberry.field(description="A browser (COOKIE) or a device (TOKEN).")
+    device_name: str | None = strawberry.field(
+        description="A device session: the name the app gave at sign-in."
+    )
+    user_agent: str = strawberry.field(
+        description="The program that signed in, as it named itself (User-Agent); may be empty."
+    )
+    created_at: datetime = strawberry.field(description="When it was signed in.")
+    last_used_at: datetime = strawberry.field(
+        description="When it was last used (to the minute) or refreshed."
+    )
+    client_network: str = strawberry.field(
+        description="The network it was last used from: an IPv4 /24 or IPv6 /48, never a "
+        "host address; empty when unknown."
+    )
+    current: bool = strawberry.field(description="This is the session asking.")
+
+
+def session_type(view: sessions.SessionView, global_id: str) -> Session:
+    return Session(
+        id=strawberry.ID(global_id),
+        kind=SessionKind(view.kind.value),
+        device_name=view.device_name,
+        user_agent=view.user_agent,
+        created_at=view.created_at,
+        last_used_at=view.last_used_at,
+        client_network=view.client_network,
+        current=view.current,
+    )
 
 
 # ---- requestAccessCode -------------------------------------------------------------------
@@ -136,7 +206,13 @@ class LogInInput:
     )
     session: SessionKind = strawberry.field(
         default=SessionKind.COOKIE,
-        description="COOKIE (default) sets an HttpOnly cookie; TOKEN returns a bearer token.",
+        description="COOKIE (default) sets an HttpOnly cookie; TOKEN starts a device session "
+        "(not for staff accounts).",
+    )
+    device_name: str | None = strawberry.field(
+        default=None,
+        description="With session TOKEN, required: a name for this device of 1 to 64 "
+        "characters, shown in the session list (a label for people, not an identifier).",
     )
 
 
@@ -144,13 +220,86 @@ class LogInInput:
 class LogInPayload:
     viewer: Viewer = strawberry.field(description="The signed-in account.")
     token: str | None = strawberry.field(
-        description="With session TOKEN: send as `Authorization: Bearer <token>`. Null for "
-        "COOKIE sessions."
+        description="With session TOKEN: the access token, send as `Authorization: Bearer "
+        "<token>`; it works until `tokenExpiresAt` (at most 30 minutes). Null for COOKIE "
+        "sessions."
     )
-    expires_at: datetime = strawberry.field(description="Absolute end of the session.")
+    refresh_token: str | None = strawberry.field(
+        description="With session TOKEN: spend it with `refreshSession` before `tokenExpiresAt` "
+        "for a new pair; keep it in the platform's secure storage. Null for COOKIE sessions."
+    )
+    token_expires_at: datetime | None = strawberry.field(
+        description="With session TOKEN: when the access token stops working."
+    )
+    expires_at: datetime = strawberry.field(
+        description="Absolute end of the session; for a device session, when it ends unless "
+        "refreshed before (at most 30 days after the password was entered)."
+    )
 
 
 LogInResult = result_union("logIn", LogInPayload, sign_in.log_in)
+
+
+@strawberry.input(description="Spend a device session's refresh token for a new token pair.")
+class RefreshSessionInput:
+    refresh_token: str = strawberry.field(
+        description="The refresh token of the last `logIn` or `refreshSession` answer."
+    )
+
+
+@strawberry.type(
+    description="A new access and refresh token. The refresh token you sent is spent: asked "
+    "again within a few seconds it answers this same pair, later it ends the session."
+)
+class RefreshSessionPayload:
+    token: str = strawberry.field(
+        description="The new access token: `Authorization: Bearer <token>`."
+    )
+    token_expires_at: datetime = strawberry.field(
+        description="When the access token stops working (at most 30 minutes)."
+    )
+    refresh_token: str = strawberry.field(description="The next refresh token; keep it safe.")
+    expires_at: datetime = strawberry.field(
+        description="When the device session ends unless refreshed before (7 days without a "
+        "refresh, at most 30 days after the password was entered)."
+    )
+
+
+RefreshSessionResult = result_union(
+    "refreshSession", RefreshSessionPayload, device_sessions.refresh_session
+)
+
+
+@strawberry.input(description="End one of your sessions.")
+class EndSessionInput:
+    session_id: strawberry.ID = strawberry.field(
+        description="The id of a session in `viewer.sessions`."
+    )
+
+
+@strawberry.type(description="The session ended: its cookie or tokens no longer work anywhere.")
+class EndSessionPayload:
+    ended_session_id: strawberry.ID = strawberry.field(description="The id that was given.")
+
+
+EndSessionResult = result_union("endSession", EndSessionPayload, sessions.end_session)
+
+
+@strawberry.input(description="End every session of your account but this one.")
+class EndOtherSessionsInput:
+    client_mutation_id: str | None = strawberry.field(
+        default=None, description="Optional; echoed back."
+    )
+
+
+@strawberry.type(description="Every other session ended; this one goes on.")
+class EndOtherSessionsPayload:
+    client_mutation_id: str | None = strawberry.field(description="As given.")
+
+
+EndOtherSessionsResult = result_union(
+    "endOtherSessions", EndOtherSessionsPayload, sessions.end_other_sessions
+)
 
 
 @strawberry.input(description="End the current session.")

@@ -9,7 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from gql.models.accounts import Account, OneTimeToken
-from gql.services.accounts import access_codes, mails, sessions, texts  # noqa: F401
+from gql.services.accounts import (  # noqa: F401
+    access_codes,
+    device_sessions,
+    mails,
+    sessions,
+    texts,
+)
 from gql.services.accounts.accounts import AccountView, view_of
 from gql.services.accounts.passwords import check_new_password
 from gql.services.shared import outbox, throttle
@@ -78,7 +84,8 @@ async def set_password(
     now: datetime,
     keep_session_id: int | None,
 ) -> None:
-    """Store a new hash, end the other sessions and mail a 'was this you?' confirmation."""
+    """Store a new hash, end the other sessions and chains, and mail a 'was this you?'
+    confirmation. A device that changes its password keeps its chain, whose 30 days restart."""
     await session.execute(
         update(Account)
         .where(col(Account.id) == account.id)
@@ -86,6 +93,8 @@ async def set_password(
     )
     assert account.id is not None
     await sessions.end_all(session, account_id=account.id, now=now, keep_session_id=keep_session_id)
+    if keep_session_id is not None:
+        await device_sessions.restart(session, session_id=keep_session_id, now=now)
     await revoke_tokens(session, account_id=account.id, now=now)
     await outbox.mail_account(
         session,

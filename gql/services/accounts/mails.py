@@ -69,6 +69,24 @@ TEMPLATES = register(
             },
             confirms_a_change=True,
         ),
+        "device_session_reused": Template(
+            subject={
+                "nl": "Was jij dit? We hebben een sessie beëindigd",
+                "en": "Was this you? We ended a session",
+            },
+            body={
+                "nl": "Beste {name},\n\nOp {at} is een oud inlogbewijs van de app-sessie "
+                '"{device_name}" van toegangscode {masked_code} opnieuw gebruikt. Dat kan '
+                "betekenen dat iemand anders het heeft. We hebben die sessie daarom beëindigd; "
+                "log in de app opnieuw in.\n\nWas jij dit niet? Wijzig dan je wachtwoord en "
+                "beëindig in je overzicht van sessies alle sessies die je niet herkent.",
+                "en": "Dear {name},\n\nOn {at} an old sign-in token of the app session "
+                '"{device_name}" of access code {masked_code} was used again. That may mean '
+                "someone else has it, so we ended that session; please sign in to the app "
+                "again.\n\nWas this not you? Then change your password and end every session "
+                "you do not recognise in your list of sessions.",
+            },
+        ),
         "password_reset": Template(
             subject={"nl": "Wachtwoord opnieuw instellen", "en": "Reset your password"},
             body={

@@ -5,10 +5,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, or_, select, update
+from sqlalchemy import CursorResult, and_, delete, or_, select, update
 from sqlmodel import col
 
-from gql.models.accounts import AccessCodeRequest, AuthSession, OneTimeToken, RequestStatus
+from gql.models.accounts import (
+    AccessCodeRequest,
+    AuthSession,
+    DeviceToken,
+    OneTimeToken,
+    RequestStatus,
+    SessionKind,
+)
 from gql.services.accounts.sessions import client_network
 from gql.services.shared.deps import Deps
 
@@ -46,15 +53,33 @@ async def apply_retention(deps: Deps, *, now: datetime) -> dict[str, int]:
                 )
             )
         )
-        done["sessions removed"] = _count(
+        # A device session's used refresh-token hashes (its reuse detection) stay as long as
+        # the chain lives, whatever the periods: only an ended or expired chain counts.
+        removable = or_(
+            col(AuthSession.ended_at) < sessions_before,
+            and_(
+                AuthSession.kind == SessionKind.COOKIE,
+                col(AuthSession.last_seen_at) < sessions_before,
+            ),
+            and_(
+                AuthSession.kind == SessionKind.TOKEN,
+                or_(
+                    col(AuthSession.authenticated_at)
+                    < sessions_before - timedelta(days=settings.device_session_days),
+                    col(AuthSession.refreshed_at)
+                    < sessions_before - timedelta(days=settings.device_session_idle_days),
+                ),
+            ),
+        )
+        done["device tokens removed"] = _count(
             await session.execute(
-                delete(AuthSession).where(
-                    or_(
-                        col(AuthSession.ended_at) < sessions_before,
-                        col(AuthSession.last_seen_at) < sessions_before,
-                    )
+                delete(DeviceToken).where(
+                    col(DeviceToken.session_id).in_(select(AuthSession.id).where(removable))
                 )
             )
+        )
+        done["sessions removed"] = _count(
+            await session.execute(delete(AuthSession).where(removable))
         )
         # Sessions made before addresses were cut to networks.
         rows = await session.execute(

@@ -14,13 +14,19 @@ from sqlmodel import col
 
 from gql.keys import Purpose
 from gql.models.accounts import Account, SessionKind, Usage
-from gql.services.accounts import access_codes, sessions, texts  # noqa: F401  (registers texts)
+from gql.services.accounts import (  # noqa: F401  (registers texts)
+    access_codes,
+    device_sessions,
+    sessions,
+    texts,
+)
 from gql.services.accounts.accounts import AccountView, view_of
 from gql.services.shared import throttle
 from gql.services.shared.deps import Caller, Deps
 from gql.services.shared.errors import (
     InvalidCredentialsError,
     InvalidInputError,
+    Problem,
     Problems,
     UnauthenticatedError,
     raises,
@@ -29,12 +35,16 @@ from gql.services.shared.errors import (
 
 @dataclass(frozen=True, slots=True)
 class SignedIn:
+    #: A cookie session's token, or a device session's access token.
     token: str
-    #: The session's absolute end.
+    #: The session's absolute end (a device session: unless refreshed before).
     expires_at: datetime
-    #: When it ends if nothing happens: the idle end, or the absolute end when sooner.
+    #: When the token stops working if nothing happens: a cookie's idle end (or the absolute
+    #: end when sooner); a device session's access token's end.
     idle_expires_at: datetime
     account: AccountView
+    #: Device sessions only.
+    refresh_token: str | None = None
 
 
 @raises(InvalidCredentialsError, InvalidInputError)
@@ -46,14 +56,19 @@ async def log_in(
     password: str,
     totp: str | None,
     kind: SessionKind,
+    device_name: str | None = None,
 ) -> SignedIn:
-    """Check code, password (and TOTP for staff); start a session.
+    """Check code, password (and TOTP for staff); start a browser or device session.
 
     Known and unknown codes cost the same: one argon2 verification each, and the same
     answer. Throttling is checked before any hash is computed. A session the client
-    presented while signing in again is ended.
+    presented while signing in again is ended (a device session: its whole chain). Staff
+    cannot start a device session: their second factor asks for a sign-in every day.
     """
     problems = Problems()
+    name = device_sessions.check_device_name(device_name)
+    if kind is SessionKind.TOKEN and name is None:
+        problems.add("deviceName", "device_name_invalid")
     if not access_code.strip():
         problems.add("accessCode", "required")
     if not password:
@@ -96,11 +111,34 @@ async def log_in(
         if values:
             await session.execute(update(Account).where(Account.id == account.id).values(**values))
         await throttle.forgive_sign_in_attempt(session, hit_id=hit_id, pair_key=pair_key)
+        if kind is SessionKind.TOKEN and account.usage == Usage.STAFF:
+            # Told only after the password and TOTP matched (nothing about unknown codes),
+            # and no failure counted.
+            await session.commit()
+            raise InvalidInputError([Problem(("session",), "device_session_staff")])
         if caller.session_id is not None:
             # The client replaces the session it presented: the old token must not linger.
             await sessions.end(session, session_id=caller.session_id, now=now)
+        if kind is SessionKind.TOKEN:
+            assert name is not None
+            pair = await device_sessions.start(
+                session,
+                deps.settings,
+                account_id=account.id,
+                device_name=name,
+                caller=caller,
+                now=now,
+            )
+            await session.commit()
+            return SignedIn(
+                token=pair.access_token,
+                expires_at=pair.session_expires_at,
+                idle_expires_at=pair.access_expires_at,
+                account=view_of(account),
+                refresh_token=pair.refresh_token,
+            )
         token, expires_at = await sessions.start(
-            session, account_id=account.id, kind=kind, now=now, client_ip=caller.client_ip
+            session, account_id=account.id, now=now, caller=caller
         )
         await session.commit()
     return SignedIn(

@@ -143,6 +143,20 @@ TEXTS = texts(
             "nl": "Je wachtwoord is gewijzigd. Andere sessies zijn beëindigd.",
             "en": "Your password has been changed. Other sessions have been ended.",
         },
+        "device_name_invalid": {
+            "nl": "Geef het apparaat een naam van 1 tot 64 tekens; die zie je terug in je "
+            "overzicht van sessies.",
+            "en": "Give the device a name of 1 to 64 characters; you will see it in your list "
+            "of sessions.",
+        },
+        "device_session_staff": {
+            "nl": "Medewerkers kunnen geen app-sessie starten: log in met een cookiesessie.",
+            "en": "Staff cannot start an app session: sign in with a cookie session.",
+        },
+        "session_ended": {
+            "nl": "Deze sessie is beëindigd of verlopen. Log opnieuw in.",
+            "en": "This session has ended or expired. Please sign in again.",
+        },
         "password_reset_done": {
             "nl": "Je wachtwoord is ingesteld. Log in met je nieuwe wachtwoord.",
             "en": "Your password has been set. Please sign in with your new password.",

@@ -55,6 +55,8 @@ class Caller:
     #: Signed in with a bearer token (a mobile app): links it gets must carry their own
     #: proof (a signed download link), as it sends no cookie.
     bearer: bool = False
+    #: The User-Agent header, cut short: how a browser session is told apart in the list.
+    user_agent: str = ""
 
 
 def sha256_hex(value: str) -> str:

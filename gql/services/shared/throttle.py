@@ -26,6 +26,14 @@ MAIL_PER_CLIENT_PER_HOUR = 30
 
 HOUR = timedelta(hours=1)
 
+# Failed refreshes of device sessions, per client address: load protection only. Refresh
+# tokens are 256 random bits (nothing to guess), carrier-grade NAT puts many honest phones
+# behind one address, and a valid refresh token is never checked against this count; it
+# never feeds the sign-in delays either.
+REFRESH_FAILED = "refresh:failed"
+REFRESH_FAILURES_PER_WINDOW = 300
+REFRESH_WINDOW = timedelta(minutes=10)
+
 
 async def _window(
     session: AsyncSession, *, bucket: str, key: str, since: datetime
@@ -104,6 +112,26 @@ async def forgive_sign_in_attempt(session: AsyncSession, *, hit_id: int, pair_ke
     """A success: its attempt was no failure, and this code starts afresh from this address."""
     await session.execute(delete(ThrottleHit).where(col(ThrottleHit.id) == hit_id))
     await clear(session, bucket=SIGN_IN_CODE_IP, key=pair_key)
+
+
+async def check_refresh_failures(
+    session: AsyncSession, deps: Deps, *, client_ip: str, now: datetime
+) -> None:
+    """Refuse (RATE_LIMITED) an unknown refresh token from an address with too many failures."""
+    key = deps.keyed_hash("refresh-ip:" + client_ip)
+    count, first, _ = await _window(
+        session, bucket=REFRESH_FAILED, key=key, since=now - REFRESH_WINDOW
+    )
+    if count >= REFRESH_FAILURES_PER_WINDOW and first is not None:
+        raise RateLimitedError(retry_after=first + REFRESH_WINDOW)
+
+
+async def record_refresh_failure(
+    session: AsyncSession, deps: Deps, *, client_ip: str, now: datetime
+) -> None:
+    """Count one failed refresh from this address."""
+    key = deps.keyed_hash("refresh-ip:" + client_ip)
+    await record(session, bucket=REFRESH_FAILED, key=key, now=now)
 
 
 async def hit_mail_limits(
