@@ -88,6 +88,18 @@ export type DeliveryChannel =
   /** By letter to the registered address. */
   | 'POST';
 
+/** End every session of your account but this one. */
+export type EndOtherSessionsInput = {
+  /** Optional; echoed back. */
+  clientMutationId?: string | null | undefined;
+};
+
+/** End one of your sessions. */
+export type EndSessionInput = {
+  /** The id of a session in `viewer.sessions`. */
+  sessionId: string | number;
+};
+
 /** The kind of an expected failure: the error type's name. */
 export type ErrorCode =
   /** InvalidInput: the input breaks rules (see problems). */
@@ -174,8 +186,10 @@ export type LogInInput = {
   password: string;
   /** Staff: the 6-digit code of the authenticator app. */
   totp?: string | null | undefined;
-  /** COOKIE (default) sets an HttpOnly cookie; TOKEN returns a bearer token. */
+  /** COOKIE (default) sets an HttpOnly cookie; TOKEN starts a device session (not for staff accounts). */
   session?: SessionKind;
+  /** With session TOKEN, required: a name for this device of 1 to 64 characters, shown in the session list (a label for people, not an identifier). */
+  deviceName?: string | null | undefined;
 };
 
 /** End the current session. */
@@ -284,6 +298,12 @@ export type QuestionTopic =
   /** Anything else ('Overige vragen'). */
   | 'OTHER';
 
+/** Spend a device session's refresh token for a new token pair. */
+export type RefreshSessionInput = {
+  /** The refresh token of the last `logIn` or `refreshSession` answer. */
+  refreshToken: string;
+};
+
 /** Where a refund request stands. */
 export type RefundStatus =
   /** The amount is held; the service decides. */
@@ -351,7 +371,7 @@ export type ResetPasswordInput = {
 export type SessionKind =
   /** An HttpOnly cookie, for single-page apps in a browser. */
   | 'COOKIE'
-  /** A bearer token in the payload, for mobile apps. */
+  /** A device session for mobile apps: a short-lived bearer (access) token and a refresh token in the payload; renew them with `refreshSession`. */
   | 'TOKEN';
 
 /** Answer an open question; the answer is e-mailed to the customer. */
@@ -618,6 +638,26 @@ export type ConfirmNewAccessCodeMutation = { confirmNewAccessCode:
     | { __typename: 'InvalidInput', code: ErrorCode, message: string, field: Array<string> | null, problems: Array<{ field: Array<string>, message: string }> }
    };
 
+export type EndOtherSessionsMutationVariables = Exact<{
+  input: EndOtherSessionsInput;
+}>;
+
+
+export type EndOtherSessionsMutation = { endOtherSessions:
+    | { __typename: 'EndOtherSessionsPayload', clientMutationId: string | null }
+    | { __typename: 'InvalidInput', code: ErrorCode, message: string, field: Array<string> | null, problems: Array<{ field: Array<string>, message: string }> }
+   };
+
+export type EndSessionMutationVariables = Exact<{
+  input: EndSessionInput;
+}>;
+
+
+export type EndSessionMutation = { endSession:
+    | { __typename: 'EndSessionPayload', endedSessionId: string }
+    | { __typename: 'NotFound', code: ErrorCode, message: string, field: Array<string> | null }
+   };
+
 export type FileAnnualReportMutationVariables = Exact<{
   input: FileAnnualReportInput;
 }>;
@@ -639,7 +679,7 @@ export type LogInMutationVariables = Exact<{
 
 
 export type LogInMutation = { logIn:
-    | { __typename: 'LogInPayload', token: string | null, expiresAt: string, viewer: { id: string, accessCode: string, usage: AccountUsage, name: string, email: string, kvkNumber: string | null, isMainUser: boolean, sessionExpiresAt: string } }
+    | { __typename: 'LogInPayload', token: string | null, tokenExpiresAt: string | null, refreshToken: string | null, expiresAt: string, viewer: { id: string, accessCode: string, usage: AccountUsage, name: string, email: string, kvkNumber: string | null, isMainUser: boolean, sessionExpiresAt: string } }
     | { __typename: 'InvalidCredentials', code: ErrorCode, message: string, field: Array<string> | null }
     | { __typename: 'InvalidInput', code: ErrorCode, message: string, field: Array<string> | null, problems: Array<{ field: Array<string>, message: string }> }
    };
@@ -669,6 +709,7 @@ export type NodeQuery = { node:
     | { __typename: 'Payment', id: string }
     | { __typename: 'Question', id: string }
     | { __typename: 'RefundRequest', id: string }
+    | { __typename: 'Session', id: string }
     | { __typename: 'Viewer', accessCode: string, usage: AccountUsage, name: string, id: string }
    | null };
 
@@ -687,6 +728,7 @@ export type OrderQuery = { node:
     | { __typename: 'Payment', id: string }
     | { __typename: 'Question', id: string }
     | { __typename: 'RefundRequest', id: string }
+    | { __typename: 'Session', id: string }
     | { __typename: 'Viewer', id: string }
    | null };
 
@@ -719,6 +761,7 @@ export type PaymentQuery = { node:
     | { __typename: 'Payment', id: string, purpose: PaymentPurpose, amountCents: number, method: OnlinePaymentMethod, status: PaymentStatus, paymentUrl: string | null, createdAt: string, expiresAt: string | null, settledAt: string | null }
     | { __typename: 'Question', id: string }
     | { __typename: 'RefundRequest', id: string }
+    | { __typename: 'Session', id: string }
     | { __typename: 'Viewer', id: string }
    | null };
 
@@ -762,6 +805,16 @@ export type QuestionsQueryVariables = Exact<{
 
 
 export type QuestionsQuery = { questions: { edges: Array<{ cursor: string, node: { id: string, topic: QuestionTopic, topicLabel: string, text: string, status: QuestionStatus, askedAt: string, answer: string | null, answeredAt: string | null, answeredBy: string | null, oldAddress: { street: string, houseNumber: string, postalCode: string, city: string } | null, newAddress: { street: string, houseNumber: string, postalCode: string, city: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type RefreshSessionMutationVariables = Exact<{
+  input: RefreshSessionInput;
+}>;
+
+
+export type RefreshSessionMutation = { refreshSession:
+    | { __typename: 'RefreshSessionPayload', token: string, tokenExpiresAt: string, refreshToken: string, expiresAt: string }
+    | { __typename: 'InvalidToken', code: ErrorCode, message: string, field: Array<string> | null }
+   };
 
 export type RequestAccessCodeMutationVariables = Exact<{
   input: RequestAccessCodeInput;
@@ -819,6 +872,14 @@ export type ServiceStatusQueryVariables = Exact<{ [key: string]: never; }>;
 
 
 export type ServiceStatusQuery = { serviceStatus: { available: boolean, current: { id: string, startsAt: string, endsAt: string, notice: string } | null, upcoming: Array<{ id: string, startsAt: string, endsAt: string, notice: string }> } };
+
+export type SessionsQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type SessionsQuery = { viewer: { id: string, sessions: { edges: Array<{ cursor: string, node: { id: string, kind: SessionKind, deviceName: string | null, userAgent: string, createdAt: string, lastUsedAt: string, clientNetwork: string, current: boolean } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } | null };
 
 export type StaffAccessCodeRequestsQueryVariables = Exact<{
   status?: AccessCodeRequestStatus | null | undefined;
