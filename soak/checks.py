@@ -57,35 +57,48 @@ def wait_for_outbox(url: str, timeout: float) -> int:
 
 
 def throttle_probe(ports: list[int], codes: tuple[str, str], attempts: int = 8) -> Check:
-    """Wrong passwords for one code through all processes in turn, and for another through
-    one process: the same answers in the same order (the counts live in the database)."""
+    """Wrong passwords for one code through all processes in turn, and at the same moments
+    for another code through one process: the same answers in the same order (the counts
+    live in the database), the first SIGN_IN_FREE_FAILURES wrong, then limited."""
+    return asyncio.run(_throttle_probe(ports, codes, attempts))
 
-    def attack(code: str, route: list[int]) -> list[str]:
-        seen = []
-        with httpx.Client(timeout=30) as http:
-            for n in range(attempts):
-                body = http.post(
-                    f"http://127.0.0.1:{route[n % len(route)]}/graphql",
-                    json={
-                        "query": "mutation($i: LogInInput!) { logIn(input: $i) { __typename } }",
-                        "variables": {
-                            "i": {"accessCode": code, "password": "geraden", "session": "TOKEN"}
-                        },
+
+async def _throttle_probe(ports: list[int], codes: tuple[str, str], attempts: int) -> Check:
+    query = "mutation($i: LogInInput!) { logIn(input: $i) { __typename } }"
+
+    async def attempt(http: httpx.AsyncClient, code: str, port: int) -> str:
+        body = (
+            await http.post(
+                f"http://127.0.0.1:{port}/graphql",
+                json={
+                    "query": query,
+                    "variables": {
+                        "i": {"accessCode": code, "password": "geraden", "session": "TOKEN"}
                     },
-                ).json()
-                errors = body.get("errors") or []
-                if errors:
-                    seen.append(str(errors[0].get("extensions", {}).get("code")))
-                else:
-                    seen.append(body["data"]["logIn"]["__typename"])
-        return seen
+                },
+            )
+        ).json()
+        errors = body.get("errors") or []
+        if errors:
+            return str(errors[0].get("extensions", {}).get("code"))
+        return str(body["data"]["logIn"]["__typename"])
 
-    spread = attack(codes[0], ports)
-    single = attack(codes[1], ports[:1])
-    expected = ["InvalidCredentials"] * SIGN_IN_FREE_FAILURES + ["RATE_LIMITED"] * (
-        attempts - SIGN_IN_FREE_FAILURES
+    spread: list[str] = []
+    single: list[str] = []
+    async with httpx.AsyncClient(timeout=30) as http:
+        for n in range(attempts):
+            # In step: both codes see the same moments, so the delays treat them alike.
+            one, other = await asyncio.gather(
+                attempt(http, codes[0], ports[n % len(ports)]), attempt(http, codes[1], ports[0])
+            )
+            spread.append(one)
+            single.append(other)
+    free = ["InvalidCredentials"] * SIGN_IN_FREE_FAILURES
+    ok = (
+        spread == single
+        and spread[:SIGN_IN_FREE_FAILURES] == free
+        and spread[SIGN_IN_FREE_FAILURES] == "RATE_LIMITED"
     )
-    ok = spread == single == expected
     short = {"InvalidCredentials": "W", "RATE_LIMITED": "L"}
     detail = (
         f"through {len(ports)}: {''.join(short.get(s, '?') for s in spread)}, "
@@ -178,6 +191,20 @@ def invariants(
             f"{len({o['id'] for o in orders})} orders, {len(payments)} top-ups, "
             f"{len(load['refunds'])} refunds ({len(load['decisions'])} decided), "
             f"{len(load['filings'])} filings; missing or wrong: {problems}",
+        )
+    )
+
+    twice_decided = load["decided_twice"]
+    approvals = rows(
+        url,
+        "SELECT refund_id FROM ledger_entry WHERE refund_id IS NOT NULL AND kind = 'REFUND_PAYOUT' "
+        "GROUP BY refund_id HAVING count(*) > 1",
+    )
+    checks.append(
+        Check(
+            "a refund decided once (also when decided twice at once)",
+            not twice_decided and not approvals,
+            f"both of two decisions accepted: {len(twice_decided)}; paid out twice: {len(approvals)}",
         )
     )
 

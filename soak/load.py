@@ -74,6 +74,7 @@ class Results:
     decisions: list[dict[str, Any]] = field(default_factory=list)
     filings: list[dict[str, Any]] = field(default_factory=list)
     runs: int = 0
+    decided_twice: list[int] = field(default_factory=list)  # both of two decisions at once ok
 
     def to_json(self) -> bytes:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -229,6 +230,17 @@ class Load:
         if kind != "ok":
             return
         payment = result["payment"]
+        # The same key again on another process: the same payment, not a second one.
+        again, repeated = await self.gql(
+            "topUp again",
+            TOP_UP,
+            {"input": {"amountCents": amount, "method": "IDEAL", "idempotencyKey": key}},
+            token=token,
+        )
+        if again == "ok" and repeated["payment"]["id"] != payment["id"]:
+            self.results.key_conflicts.append(
+                {"key": key, "payments": [payment["id"], repeated["payment"]["id"]]}
+            )
         provider_id = str(payment["paymentUrl"]).rsplit("/", 1)[1]
         record = {"id": pk_of(payment["id"]), "provider_id": provider_id, "paid": False}
         self.results.payments.append(record)
@@ -405,23 +417,29 @@ class Load:
             except TimeoutError:
                 continue
             approve = decided % 2 == 0
+            # Every third refund: the same decision sent to two processes at once.
+            copies = 2 if decided % 3 == 0 else 1
             decided += 1
             global_id = _global_id("RefundRequest", refund_id)
             if approve:
-                kind, _ = await self.gql(
+                op, document, variables = (
                     "staffApproveRefund",
                     APPROVE,
                     {"input": {"refundRequestId": global_id}},
-                    token=token,
                 )
             else:
-                kind, _ = await self.gql(
+                op, document, variables = (
                     "staffRejectRefund",
                     REJECT,
                     {"input": {"refundRequestId": global_id, "reason": "soak"}},
-                    token=token,
                 )
-            if kind == "ok":
+            answers = await asyncio.gather(
+                *(self.gql(op, document, variables, token=token) for _ in range(copies))
+            )
+            oks = sum(1 for kind, _ in answers if kind == "ok")
+            if oks > 1:
+                self.results.decided_twice.append(refund_id)
+            if oks:
                 self.results.decisions.append(
                     {"id": refund_id, "decision": "APPROVED" if approve else "REJECTED"}
                 )
