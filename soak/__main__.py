@@ -140,7 +140,9 @@ class Faults:
         self.fingerprints.append(checks.ledger_fingerprint(self.world.database_url))
 
 
-def soak(backend: str, seconds: float, *, kill: bool, seed: int) -> dict[str, Any]:
+def soak(
+    backend: str, seconds: float, *, kill: bool, seed: int, keep: bool = False
+) -> dict[str, Any]:
     from tests.support.documents import pdf_document
 
     rng = random.Random(seed)
@@ -202,12 +204,12 @@ def soak(backend: str, seconds: float, *, kill: bool, seed: int) -> dict[str, An
                 + (f"; errors: {faults.errors}" if faults.errors else ""),
             )
         )
-        tracebacks = _tracebacks(soaked)
+        logged = _log_problems(soaked)
         found.append(
             checks.Check(
-                "no traceback in any process log",
-                not tracebacks,
-                "; ".join(tracebacks[:3]) if tracebacks else "none",
+                "no error or traceback in any process log",
+                not logged,
+                f"{len(logged)} lines" + (": " + "; ".join(logged[:3]) if logged else ""),
             )
         )
         return {
@@ -217,17 +219,24 @@ def soak(backend: str, seconds: float, *, kill: bool, seed: int) -> dict[str, An
             "checks": found,
         }
     finally:
-        soaked.close()
+        if keep:
+            progress(f"{backend}: the logs are kept in {soaked.root}")
+        soaked.close(keep=keep)
 
 
-def _tracebacks(soaked: world.World) -> list[str]:
+def _log_problems(soaked: world.World) -> list[str]:
+    """Lines at ERROR or above, and tracebacks, in any process's log."""
     found = []
     for process in [*soaked.apps, *soaked.workers]:
         with contextlib.suppress(OSError):
-            log = process.log_path.read_text(errors="replace")
-            if "Traceback" in log:
-                index = log.index("Traceback")
-                found.append(f"{process.name}: {log[index : index + 600]!r}")
+            for line in process.log_path.read_text(errors="replace").splitlines():
+                try:
+                    record = orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    record = None
+                level = record.get("level") if isinstance(record, dict) else None
+                if level in {"ERROR", "CRITICAL"} or (level is None and "Traceback" in line):
+                    found.append(f"{process.name}: {line[:400]}")
     return found
 
 
@@ -261,12 +270,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--backend", choices=("postgresql", "sqlite", "both"), default="both")
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--no-kill", action="store_true", help="no SIGKILLs during the load")
+    parser.add_argument("--keep", action="store_true", help="keep the logs (temporary folder)")
     parser.add_argument("--seed", type=int, default=int(time.time()), help="for the kill moments")
     args = parser.parse_args(argv)
     backends = ("postgresql", "sqlite") if args.backend == "both" else (args.backend,)
     results = []
     for backend in backends:
-        results.append(soak(backend, args.seconds, kill=not args.no_kill, seed=args.seed))
+        results.append(
+            soak(backend, args.seconds, kill=not args.no_kill, seed=args.seed, keep=args.keep)
+        )
     print(
         f"\nToegang soak, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, machine: {machine()}, "
         f"seed {args.seed}\n"

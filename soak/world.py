@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email
+import itertools
 import os
 import shutil
 import signal
@@ -87,6 +88,62 @@ class Inbox:
             return list(self.message_ids)
 
 
+class Balancer:
+    """The deployment's public address (links, webhooks): TCP round-robin over the app
+    processes, passing over one that refuses connections, as a load balancer does."""
+
+    def __init__(self, ports: list[int]) -> None:
+        self.ports = ports
+        self.port = free_port()
+        self.turn = itertools.count()
+        self.ready = threading.Event()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.stopped: asyncio.Event | None = None
+
+    def start(self) -> None:
+        threading.Thread(target=asyncio.run, args=(self._serve(),), daemon=True).start()
+        self.ready.wait(10)
+
+    def stop(self) -> None:
+        if self.loop is not None and self.stopped is not None:
+            self.loop.call_soon_threadsafe(self.stopped.set)
+
+    async def _serve(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.stopped = asyncio.Event()
+        server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
+        self.ready.set()
+        async with server:
+            await self.stopped.wait()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        first = next(self.turn)
+        for n in range(len(self.ports)):
+            try:
+                upstream = await asyncio.open_connection(
+                    "127.0.0.1", self.ports[(first + n) % len(self.ports)]
+                )
+                break
+            except OSError:
+                continue
+        else:
+            writer.close()
+            return
+
+        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            try:
+                while data := await source.read(65536):
+                    sink.write(data)
+                    await sink.drain()
+            except OSError:
+                pass
+            finally:
+                with contextlib.suppress(Exception):
+                    sink.close()
+
+        await asyncio.gather(pipe(reader, upstream[1]), pipe(upstream[0], writer))
+
+
 @dataclass
 class Seeded:
     """Who the load signs in as (access codes in display form)."""
@@ -165,6 +222,7 @@ class World:
     workers: list[Process]
     cluster: Cluster | None = None
     controller: Controller | None = None
+    balancer: Balancer | None = None
 
     @property
     def ports(self) -> list[int]:
@@ -174,20 +232,23 @@ class World:
         """The environment of one process: its own data folder; the secrets alike for all."""
         return process_env(self, name, port=port, app=app)
 
-    def close(self) -> None:
+    def close(self, *, keep: bool = False) -> None:
         for process in [*self.apps, *self.workers]:
             process.stop()
         if self.controller is not None:
             self.controller.stop()
+        if self.balancer is not None:
+            self.balancer.stop()
         if self.cluster is not None:
             self.cluster.stop()
-        shutil.rmtree(self.root, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(self.root, ignore_errors=True)
 
 
 def process_env(world: World, name: str, *, port: int | None, app: bool) -> dict[str, str]:
     data_dir = world.root / name / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
-    public_port = world.apps[0].port if world.apps else port
+    public_port = world.balancer.port if world.balancer else port
     env = {k: v for k, v in os.environ.items() if not k.startswith("TOEGANG_")}
     env.update(
         {
@@ -196,7 +257,7 @@ def process_env(world: World, name: str, *, port: int | None, app: bool) -> dict
             "TOEGANG_DATA_DIR": str(data_dir),
             "TOEGANG_HOST": "127.0.0.1",
             "TOEGANG_PORT": str(port or 8000),
-            # One address for all, as behind a load balancer: links and webhooks go there.
+            # One address for all, the load balancer's: links and webhooks go there.
             "TOEGANG_PUBLIC_URL": f"http://127.0.0.1:{public_port}",
             "TOEGANG_SECRET_KEY": SECRET_KEY,
             "TOEGANG_PSP_WEBHOOK_SECRET": PSP_SECRET,
@@ -286,6 +347,8 @@ def create(backend: str, progress: Any) -> World:
         progress(f"{backend}: seed data")
         world.seeded = asyncio.run(_seed(settings_for(database_url, root / "seed" / "data")))
         ports = [free_port() for _ in range(APPS)]
+        world.balancer = Balancer(ports)
+        world.balancer.start()
         for n, port in enumerate(ports):
             world.apps.append(
                 Process(f"app{n}", [str(TOEGANG), "serve"], {}, root / f"app{n}.log", port=port)
