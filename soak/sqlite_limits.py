@@ -90,7 +90,7 @@ async def _prepare(url: str, data_dir: Path, accounts: int) -> list[int]:
                 await balance.credit(
                     session,
                     account_id=account.id,
-                    amount_cents=10**11,
+                    amount_cents=10**9,
                     kind=EntryKind.CORRECTION,
                     now=now,
                 )
