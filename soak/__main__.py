@@ -60,7 +60,7 @@ def percentile(values: list[float], q: float) -> float:
 class Faults:
     """Kills and restarts, and the CLI's invoice runs, each in a thread at its moment."""
 
-    def __init__(self, soaked: world.World, seconds: float, *, kill: bool, rng: random.Random):
+    def __init__(self, soaked: world.World, seconds: float, *, kills: int, rng: random.Random):
         self.world = soaked
         self.kills: list[dict[str, Any]] = []
         self.invoice_runs: list[str] = []
@@ -71,16 +71,23 @@ class Faults:
             (0.5 * seconds, self.fingerprint),
             (0.6 * seconds, self.invoice_run),
         ]
-        if kill:
+        for n in range(kills):
+            # One app and one worker killed in each of `kills` equal slices of the run.
+            low, high = 0.1 + 0.8 * n / kills, 0.1 + 0.8 * (n + 1) / kills
             self.plan += [
-                (rng.uniform(0.2, 0.6) * seconds, lambda: self.kill_app(rng.randrange(world.APPS))),
                 (
-                    rng.uniform(0.3, 0.7) * seconds,
+                    rng.uniform(low, high) * seconds,
+                    lambda: self.kill_app(rng.randrange(world.APPS)),
+                ),
+                (
+                    rng.uniform(low, high) * seconds,
                     lambda: self.kill_worker(rng.randrange(world.WORKERS)),
                 ),
             ]
         self.plan.sort(key=lambda item: item[0])
         self.threads: list[threading.Thread] = []
+        self.down: set[str] = set()  # processes being restarted: not killed again meanwhile
+        self.lock = threading.Lock()
 
     def run(self, stop: threading.Event) -> None:
         began = time.monotonic()
@@ -101,8 +108,20 @@ class Faults:
         for thread in self.threads:
             thread.join(timeout=120)
 
+    def _claim(self, name: str) -> bool:
+        with self.lock:
+            if name in self.down:
+                return False
+            self.down.add(name)
+            return True
+
     def kill_app(self, n: int) -> None:
         app = self.world.apps[n]
+        if not self._claim(app.name):
+            n = (n + 1) % world.APPS
+            app = self.world.apps[n]
+            if not self._claim(app.name):
+                return
         at = time.time()
         progress(f"SIGKILL app{n} (port {app.port})")
         app.kill()
@@ -110,16 +129,20 @@ class Faults:
         app.start()
         app.wait_healthy()
         self.kills.append({"kind": "app", "port": app.port, "at": at, "back": time.time()})
+        self.down.discard(app.name)
         progress(f"app{n} back after {time.time() - at:.1f} s")
 
     def kill_worker(self, n: int) -> None:
         worker = self.world.workers[n]
+        if not self._claim(worker.name):
+            return
         at = time.time()
         progress(f"SIGKILL worker{n}")
         worker.kill()
         time.sleep(1.0)
         worker.start()
         self.kills.append({"kind": "worker", "port": None, "at": at, "back": time.time()})
+        self.down.discard(worker.name)
 
     def invoice_run(self) -> None:
         done = subprocess.run(
@@ -141,7 +164,7 @@ class Faults:
 
 
 def soak(
-    backend: str, seconds: float, *, kill: bool, seed: int, keep: bool = False
+    backend: str, seconds: float, *, kills: int, seed: int, keep: bool = False
 ) -> dict[str, Any]:
     from tests.support.documents import pdf_document
 
@@ -152,7 +175,7 @@ def soak(
         seeded_orders = int(
             checks.rows(url, "SELECT coalesce(max(id), 0) FROM product_order")[0][0]
         )
-        faults = Faults(soaked, seconds, kill=kill, rng=rng)
+        faults = Faults(soaked, seconds, kills=kills, rng=rng)
         faults.fingerprints.append(checks.ledger_fingerprint(url))
         config = {
             "ports": soaked.ports,
@@ -198,7 +221,7 @@ def soak(
         found.append(
             checks.Check(
                 "faults and invoice runs done",
-                not faults.errors and len(faults.kills) == (2 if kill else 0),
+                not faults.errors and len(faults.kills) >= min(kills, 1) * 2,
                 f"kills: {[(k['kind'], round(k['back'] - k['at'], 1)) for k in faults.kills]}; "
                 f"invoice-run: {faults.invoice_runs}"
                 + (f"; errors: {faults.errors}" if faults.errors else ""),
@@ -270,6 +293,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--backend", choices=("postgresql", "sqlite", "both"), default="both")
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--no-kill", action="store_true", help="no SIGKILLs during the load")
+    parser.add_argument(
+        "--kills", type=int, default=1, help="apps and workers killed (each; default 1)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the logs (temporary folder)")
     parser.add_argument("--seed", type=int, default=int(time.time()), help="for the kill moments")
     args = parser.parse_args(argv)
@@ -277,7 +303,13 @@ def main(argv: list[str] | None = None) -> None:
     results = []
     for backend in backends:
         results.append(
-            soak(backend, args.seconds, kill=not args.no_kill, seed=args.seed, keep=args.keep)
+            soak(
+                backend,
+                args.seconds,
+                kills=0 if args.no_kill else args.kills,
+                seed=args.seed,
+                keep=args.keep,
+            )
         )
     print(
         f"\nToegang soak, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, machine: {machine()}, "

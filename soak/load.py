@@ -101,8 +101,13 @@ class Load:
         self.provider_settings = Settings(
             secret_key=config["secret_key"], psp_webhook_secret=config["psp_secret"]
         )
+        # An idle connection is dropped after 2 s, before uvicorn's 5 s keep-alive timeout: at
+        # 5 s on both sides a request can cross the server's close and be lost for nothing.
         self.http = httpx.AsyncClient(
-            timeout=30, limits=httpx.Limits(max_connections=64, max_keepalive_connections=32)
+            timeout=30,
+            limits=httpx.Limits(
+                max_connections=64, max_keepalive_connections=32, keepalive_expiry=2.0
+            ),
         )
         self.random = random.Random(config.get("seed", 13))
         self.pdf = config["pdf"]
