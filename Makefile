@@ -116,7 +116,8 @@ bench: venv
 
 # Not part of `make test`: 4 app and 2 worker processes per backend (PostgreSQL, then one
 # SQLite file) under a fixed request mix with SIGKILLs; a table, and exit 1 on a broken
-# invariant (PostgreSQL needs its server binaries, see system-deps-test). E.g. SOAK_ARGS="--backend postgresql --seconds 20", or "--no-kill".
+# invariant. PostgreSQL needs its server binaries (system-deps-test installs them).
+# E.g. SOAK_ARGS="--backend postgresql --seconds 20", "--kills 3" or "--no-kill".
 soak: venv
 	$(BIN)/python -m soak $(SOAK_ARGS)
 
