@@ -14,7 +14,7 @@ GRAPHIQL_SRC := $(wildcard frontend-contract/graphiql/src/*.js frontend-contract
 	frontend-contract/graphiql/src/*.css frontend-contract/graphiql/src/*/*.js) \
 	frontend-contract/graphiql/build.mjs frontend-contract/graphiql/package-lock.json
 
-.PHONY: run test venv venv-run graphiql system-deps system-deps-test lint typecheck architecture pytest bench contract clean
+.PHONY: run test venv venv-run graphiql system-deps system-deps-test lint typecheck architecture pytest bench soak contract clean
 CONTRACT_NODE := frontend-contract/node_modules/.package-lock.json
 
 define install_lock
@@ -113,6 +113,13 @@ bench: venv
 	  else echo "for the HTTP figures: sudo apt-get install -y wrk"; fi; }
 	$(BIN)/python -m bench $(BENCH_ARGS)
 	$(BIN)/python -m bench.files
+
+# Not part of `make test`: 4 app and 2 worker processes per backend (PostgreSQL, then one
+# SQLite file) under a fixed request mix with SIGKILLs; a table, and exit 1 on a broken
+# invariant. PostgreSQL needs its server binaries (system-deps-test installs them).
+# E.g. SOAK_ARGS="--backend postgresql --seconds 20", "--kills 3" or "--no-kill".
+soak: venv
+	$(BIN)/python -m soak $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) gql/static/graphiql frontend-contract/graphiql/node_modules frontend-contract/node_modules
