@@ -31,17 +31,19 @@ from starlette.routing import Route
 
 from bench import orders as o
 from gql.db import create_engine
-from gql.models.accounts import Account, AuthSession
+from gql.models.accounts import Account, AuthSession, DeviceToken
 from gql.models.register import Company
 from gql.settings import Settings
 
 IDLE = timedelta(minutes=30)
 ABSOLUTE = timedelta(hours=12)
+DEVICE_SESSION = timedelta(days=30)  # TOEGANG_DEVICE_SESSION_DAYS
 TOUCH = timedelta(seconds=60)
 COOKIE = "toegang_session"
 
 account = Account.__table__  # type: ignore[attr-defined]
 auth_session = AuthSession.__table__  # type: ignore[attr-defined]
+device_token = DeviceToken.__table__  # type: ignore[attr-defined]
 company = Company.__table__  # type: ignore[attr-defined]
 
 VIEWER_SQL = (
@@ -202,16 +204,32 @@ def create(database_url: str | None = None) -> Starlette:
         if row is None or not await anyio.to_thread.run_sync(verify, limiter=limiter):
             return _json({"data": {"logIn": {"__typename": "InvalidCredentials"}}})
         now = datetime.now(UTC)
-        token = secrets.token_urlsafe(32)
+        # A device session, as logIn with session: TOKEN starts one: the session row and
+        # its first token pair, hashes only.
+        token, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         async with engine.begin() as conn:
+            session_id = (
+                await conn.execute(
+                    auth_session.insert()
+                    .values(
+                        account_id=row[0],
+                        kind="TOKEN",
+                        created_at=now,
+                        last_seen_at=now,
+                        client_ip=request.client.host if request.client else "",
+                        device_name=given["deviceName"],
+                        authenticated_at=now,
+                        refreshed_at=now,
+                    )
+                    .returning(auth_session.c.id)
+                )
+            ).scalar_one()
             await conn.execute(
-                auth_session.insert().values(
-                    token_hash=hashlib.sha256(token.encode()).hexdigest(),
-                    account_id=row[0],
-                    kind="TOKEN",
-                    created_at=now,
-                    last_seen_at=now,
-                    client_ip=request.client.host if request.client else "",
+                device_token.insert().values(
+                    session_id=session_id,
+                    access_hash=hashlib.sha256(token.encode()).hexdigest(),
+                    refresh_hash=hashlib.sha256(refresh.encode()).hexdigest(),
+                    issued_at=now,
                 )
             )
         return _json(
@@ -220,7 +238,7 @@ def create(database_url: str | None = None) -> Starlette:
                     "logIn": {
                         "__typename": "LogInPayload",
                         "token": token,
-                        "expiresAt": (now + ABSOLUTE).isoformat(),
+                        "expiresAt": (now + DEVICE_SESSION).isoformat(),
                         "viewer": {"name": row[1]},
                     }
                 }

@@ -17,7 +17,7 @@ from gql.clock import Clock
 from gql.db import Database
 from gql.demo import DEMO_ACCOUNTS, seed
 from gql.migrate import upgrade
-from gql.models.accounts import Account, SessionKind, Usage
+from gql.models.accounts import Account, Usage
 from gql.models.ledger import EntryKind
 from gql.services.accounts import sessions
 from gql.services.accounts.accounts import new_account
@@ -30,6 +30,7 @@ from gql.settings import Settings
 SECRET_KEY = "bench-secret-key-that-is-long-enough-0123456789"
 # The business demo account: main user of Bakkerij De Zon B.V. (KVK 90000001).
 ACCOUNT = next(a for a in DEMO_ACCOUNTS if a.usage == "BUSINESS")
+_CALLER = Caller(client_ip="127.0.0.1", language="nl", request_id="bench")
 # Access codes use no 0, 1, O, I or L.
 _NO_LOOKALIKES = str.maketrans("01", "XY")
 
@@ -130,9 +131,7 @@ async def _buyer(deps: Deps, password_hash: str) -> str:
             kind=EntryKind.CORRECTION,
             now=now,
         )
-        token, _ = await sessions.start(
-            session, account_id=buyer.id, kind=SessionKind.COOKIE, now=now, client_ip="127.0.0.1"
-        )
+        token, _ = await sessions.start(session, account_id=buyer.id, now=now, caller=_CALLER)
         await session.commit()
     return token
 
@@ -168,11 +167,7 @@ async def _seed(settings: Settings) -> tuple[str, str, tuple[str, ...]]:
                 select(Account.id).where(Account.access_code == ACCOUNT.access_code)
             )
             token, _ = await sessions.start(
-                session,
-                account_id=account_id,
-                kind=SessionKind.COOKIE,
-                now=deps.clock.now(),
-                client_ip="127.0.0.1",
+                session, account_id=account_id, now=deps.clock.now(), caller=_CALLER
             )
             await session.commit()
         assert account_id is not None and password_hash is not None

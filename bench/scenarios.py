@@ -89,7 +89,14 @@ def log_in_body(access_code: str) -> bytes:
     """logIn with ACCOUNT's password, for a bearer token (no cookie to carry)."""
     return _body(
         LOG_IN,
-        {"input": {"accessCode": access_code, "password": ACCOUNT.password, "session": "TOKEN"}},
+        {
+            "input": {
+                "accessCode": access_code,
+                "password": ACCOUNT.password,
+                "session": "TOKEN",
+                "deviceName": "bench",
+            }
+        },
     )
 
 

@@ -73,7 +73,12 @@ async def _throttle_probe(ports: list[int], codes: tuple[str, str], attempts: in
                 json={
                     "query": query,
                     "variables": {
-                        "i": {"accessCode": code, "password": "geraden", "session": "TOKEN"}
+                        "i": {
+                            "accessCode": code,
+                            "password": "geraden",
+                            "session": "TOKEN",
+                            "deviceName": "soak",
+                        }
                     },
                 },
             )

@@ -215,7 +215,12 @@ class Load:
 
     async def log_in(self, op: str, code: str, password: str, totp: str | None = None) -> str:
         variables: dict[str, Any] = {
-            "input": {"accessCode": code, "password": password, "session": "TOKEN"}
+            "input": {
+                "accessCode": code,
+                "password": password,
+                "session": "TOKEN",
+                "deviceName": "soak",
+            }
         }
         if totp:
             variables["input"]["totp"] = totp
