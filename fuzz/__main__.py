@@ -103,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"\n{report.requests} requests, {report.failed} failures in {time.monotonic() - started:.0f} s; statuses {statuses}"
     )
+    for note in report.notes:
+        print(f"note: {note}")
     for failure in report.failures[: args.show]:
         print("\n" + failure)
     return 1 if report.failed else 0
