@@ -27,6 +27,7 @@ import contextlib
 import functools
 import json
 import re
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -101,6 +102,7 @@ class Report:
     failures: list[str] = field(default_factory=list)
     statuses: Counter[int] = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
+    with_variables: int = 0
 
     def count(self, operation: str, caller: str, problem: str | None) -> None:
         tally = self.tallies.setdefault((operation, caller), Tally())
@@ -253,14 +255,22 @@ def _probe(
     if field_name in caller.skip:
         return
 
+    schema = operation.schema.client_schema
+
     def send(case: Any) -> None:
-        answer = client.post(url, json={"query": case.body}, headers=caller.headers())
+        # Every other document sends its root field's arguments as variables, so that the
+        # coercion of variables is fuzzed as well as that of literals.
+        request: dict[str, Any] = {"query": case.body}
+        if zlib.crc32(case.body.encode()) % 2:
+            request = as_variables(case.body, schema) or request
+            report.with_variables += "variables" in request
+        answer = client.post(url, json=request, headers=caller.headers())
         report.statuses[answer.status_code] += 1
         problem = judge(answer.status_code, answer.text)
         if problem is not None:
             problem = (
                 f"{label} as {caller.name}: {problem}\n"
-                f"  document: {' '.join(case.body.split())}\n"
+                f"  request: {' '.join(json.dumps(request).split())}\n"
                 f"  answer: {answer.text[:600]}"
             )
         report.count(label, caller.name, problem)
@@ -287,3 +297,56 @@ def _probe(
     if seed is not None:
         probe = hypothesis_seed(seed)(probe)
     probe()
+
+
+def as_variables(document: str, schema: graphql.GraphQLSchema) -> dict[str, Any] | None:
+    """The request of `document` with its root field's arguments passed as variables of the
+    arguments' types; None when the document is not one root field with arguments."""
+    try:
+        parsed = graphql.parse(document)
+    except graphql.GraphQLError:
+        return None
+    [operation] = parsed.definitions
+    if not isinstance(operation, graphql.OperationDefinitionNode):
+        return None
+    root = (
+        schema.mutation_type
+        if operation.operation == graphql.OperationType.MUTATION
+        else schema.query_type
+    )
+    [field_node] = operation.selection_set.selections
+    if root is None or not isinstance(field_node, graphql.FieldNode) or not field_node.arguments:
+        return None
+    field_def = root.fields.get(field_node.name.value)
+    if field_def is None:
+        return None
+    definitions, arguments, variables = [], [], {}
+    for argument in field_node.arguments:
+        name = argument.name.value
+        if name not in field_def.args:
+            return None
+        variable = graphql.VariableNode(name=graphql.NameNode(value=name))
+        definitions.append(
+            graphql.VariableDefinitionNode(
+                variable=variable,
+                type=graphql.parse_type(str(field_def.args[name].type)),
+                directives=(),
+            )
+        )
+        arguments.append(graphql.ArgumentNode(name=argument.name, value=variable))
+        variables[name] = graphql.value_from_ast_untyped(argument.value)
+    field = graphql.FieldNode(
+        alias=field_node.alias,
+        name=field_node.name,
+        arguments=tuple(arguments),
+        directives=field_node.directives,
+        selection_set=field_node.selection_set,
+    )
+    rewritten = graphql.OperationDefinitionNode(
+        operation=operation.operation,
+        name=operation.name,
+        variable_definitions=tuple(definitions),
+        directives=operation.directives,
+        selection_set=graphql.SelectionSetNode(selections=(field,)),
+    )
+    return {"query": graphql.print_ast(rewritten), "variables": variables}

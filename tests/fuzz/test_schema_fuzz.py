@@ -92,6 +92,8 @@ def test_every_query_and_mutation_with_generated_input_answers_without_server_er
     # then: no server error, no leak, no error outside a union without a known code
     assert report.failed == 0, "\n\n".join(report.failures[:10])
     assert "unexpected error" not in live.log()
+    # and arguments went as literals and as variables ...
+    assert report.requests // 4 < report.with_variables < report.requests * 3 // 4
     # and every operation was sent as every caller (the fuzzer skipped nothing silently) ...
     operations = {op.label for op in load_operations(url)}
     assert len(operations) > 40
