@@ -61,6 +61,30 @@ LEAKS = re.compile(
     re.DOTALL,
 )
 
+# Dates and moments: also the ends of the calendar and of what UTC can hold (a moment of year
+# 1 east of Greenwich, of year 9999 west of it), beside schemathesis's own.
+_DAYS = st.one_of(
+    st.sampled_from(["0001-01-01", "9999-12-31", "1970-01-01", "2024-02-29"]),
+    st.dates().map(str),
+)
+schemathesis.graphql.scalar("Date", _DAYS.map(nodes.String))
+schemathesis.graphql.scalar(
+    "DateTime",
+    st.one_of(
+        st.sampled_from(
+            [
+                "0001-01-01T00:00:00+14:00",
+                "9999-12-31T23:59:59-12:00",
+                "0001-01-01T00:00:00Z",
+                "9999-12-31T23:59:59.999999+00:00",
+            ]
+        ),
+        st.tuples(st.dates(), st.times(), st.sampled_from(["Z", "+01:00", "-05:30", ""])).map(
+            lambda parts: f"{parts[0]}T{parts[1]}{parts[2]}"
+        ),
+    ).map(nodes.String),
+)
+
 # `Upload` is a multipart file; inline, a client can only send something else in its place.
 schemathesis.graphql.scalar(
     "Upload", st.one_of(st.just(nodes.Null), st.text(max_size=20).map(nodes.String))
