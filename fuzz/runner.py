@@ -3,18 +3,20 @@
 schemathesis loads the schema by introspection from the running server (so the server must
 run with TOEGANG_TRUSTED_DOCUMENTS_ONLY off) and generates documents with hypothesis-graphql:
 valid ones with generated arguments (positive mode) and a few with arguments of the wrong
-type (negative mode). Each document is sent as each caller (anonymous, and every signed-in
-caller given as a bearer token) with httpx; every answer is judged by `judge`:
+type (negative mode). IDs are mostly well-formed global ids of real types, dates include the
+ends of the calendar, and every other document passes its arguments as variables. Each
+document is sent as each caller (anonymous, and every signed-in caller as a bearer token)
+with httpx; every answer is judged by `judge`:
 
 - no status 500 or above;
 - no traceback, SQL text or name of a database driver anywhere in the body;
 - every error in `errors` has a known code (`KNOWN_CODES`: UNAUTHENTICATED, FORBIDDEN,
-  RATE_LIMITED, BAD_USER_INPUT, CSRF, PERSISTED_QUERY_NOT_FOUND) or is a request error: one without a path in an
-  answer without `data`, i.e. a document refused before anything ran (syntax, validation,
-  variable coercion), which is what negative mode asks for. INTERNAL_SERVER_ERROR (the
-  executor's mask of an unexpected exception) is a failure, as is any other error of a field
-  that ran. Expected failures of a mutation arrive in `data` as a member of its result union
-  and are not errors here.
+  RATE_LIMITED, BAD_USER_INPUT, CSRF, PERSISTED_QUERY_NOT_FOUND) or is a request error: one
+  without a path in an answer without `data`, i.e. a document refused before anything ran
+  (syntax, validation, variable coercion), which is what negative mode asks for.
+  INTERNAL_SERVER_ERROR (the executor's mask of an unexpected exception) is a failure, as is
+  any other error of a field that ran. Expected failures of a mutation arrive in `data` as a
+  member of its result union and are not errors here.
 
 Generation is bounded by `examples` per operation and caller; `derandomize=True` gives the same
 documents on every run (CI), a `seed` gives another fixed set (longer runs).

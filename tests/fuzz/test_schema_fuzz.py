@@ -3,8 +3,9 @@ with generated arguments, sent anonymously and as a private account, a business 
 a staff member to a `toegang serve` process; fuzz/runner.py judges every answer (its docstring
 says what counts as a failure).
 
-Bounded for `make test`: TOEGANG_FUZZ_EXAMPLES valid documents (default 2) and one ill-typed
-document per operation and caller, derandomized, so CI sends the same documents every run.
+Bounded for `make test`: TOEGANG_FUZZ_EXAMPLES valid documents (default 4) and one ill-typed
+document per operation and caller (about 900 requests, some 20 s), derandomized, so CI sends
+the same documents every run.
 Longer runs: `python -m fuzz` against any server (fuzz/__main__.py).
 """
 
@@ -32,7 +33,7 @@ from tests.support.live import LiveServer, free_port, live_server, server_env
 
 pytestmark = pytest.mark.e2e
 
-EXAMPLES = int(os.environ.get("TOEGANG_FUZZ_EXAMPLES", "2"))
+EXAMPLES = int(os.environ.get("TOEGANG_FUZZ_EXAMPLES", "4"))
 STAFF_PASSWORD = "paarse olifanten dansen op het dak"
 
 
