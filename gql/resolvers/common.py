@@ -17,7 +17,7 @@ from gql import i18n
 from gql.context import Context
 from gql.files.access import download_path, signed_link
 from gql.schema.types.common import Connection, Edge, PageInfo
-from gql.schema.types.errors import ERROR_TYPES, error_result, top_level_error
+from gql.schema.types.errors import BAD_USER_INPUT, ERROR_TYPES, error_result, top_level_error
 from gql.schema.types.ids import decode_cursor, encode_cursor
 from gql.services.shared.deps import Caller
 from gql.services.shared.errors import DomainError
@@ -100,22 +100,29 @@ class Page:
 
 
 def page_args(first: int | None, after: str | None, language: str, default: int = 20) -> Page:
-    """`first` as asked (above 100 or below 0 is an error, never silently clamped)."""
+    """`first` as asked (above 100 or below 0 is an error, never silently clamped).
+
+    A wrong argument of a read is a top-level error with code BAD_USER_INPUT (as Apollo names
+    it) and the argument in `field`: a client can tell it from a failure by its code alone.
+    """
     limit = default if first is None else first
     if limit < 0:
         raise GraphQLError(
-            i18n.text("page_size_negative", language), extensions={"field": ["first"]}
+            i18n.text("page_size_negative", language),
+            extensions={"code": BAD_USER_INPUT, "field": ["first"]},
         )
     if limit > MAX_PAGE:
         raise GraphQLError(
-            i18n.text("page_size", language, maximum=MAX_PAGE), extensions={"field": ["first"]}
+            i18n.text("page_size", language, maximum=MAX_PAGE),
+            extensions={"code": BAD_USER_INPUT, "field": ["first"]},
         )
     after_key = None
     if after is not None:
         after_key = decode_cursor(after)
         if after_key is None:
             raise GraphQLError(
-                i18n.text("cursor_invalid", language), extensions={"field": ["after"]}
+                i18n.text("cursor_invalid", language),
+                extensions={"code": BAD_USER_INPUT, "field": ["after"]},
             )
     return Page(limit, after_key, after)
 

@@ -58,7 +58,7 @@ from gql.schema.limits import (
     count_document,
 )
 from gql.schema.plain_fields import PlainFieldsExecutionContext
-from gql.schema.types.errors import top_level_graphql_error
+from gql.schema.types.errors import BAD_USER_INPUT, top_level_graphql_error
 from gql.services.shared.errors import DomainError
 
 log = logging.getLogger("toegang.graphql")
@@ -71,7 +71,7 @@ DOCUMENT_CACHE_SIZE = 256
 # Fields whose resolver computes an argon2 hash (to check a password or to store one): one
 # per document, so aliases cannot multiply the most expensive work a request can ask for.
 PASSWORD_FIELDS = frozenset({"logIn", "changePassword", "requestAccessCode", "resetPassword"})
-PUBLIC_CODES = frozenset({"UNAUTHENTICATED", "FORBIDDEN", "RATE_LIMITED"})
+PUBLIC_CODES = frozenset({"UNAUTHENTICATED", "FORBIDDEN", "RATE_LIMITED", BAD_USER_INPUT})
 
 
 def _count(
@@ -312,12 +312,7 @@ def mask_unexpected(
             )
             continue
         code = (error.extensions or {}).get("code")
-        if (
-            error.original_error is None
-            or code in PUBLIC_CODES
-            or (code is None and error.extensions and "field" in error.extensions)
-            or _is_variable_error(error)
-        ):
+        if error.original_error is None or code in PUBLIC_CODES or _is_variable_error(error):
             masked.append(error)
             continue
         reference = uuid.uuid4().hex[:12]

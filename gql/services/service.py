@@ -35,6 +35,9 @@ from gql.services.shared.workdays import is_working_day
 
 #: The longest window staff may schedule at once; a longer one is two decisions.
 MAX_DURATION = timedelta(days=7)
+#: The moments a window may name (no calendar arithmetic overflows between them).
+EARLIEST_MOMENT = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST_MOMENT = datetime(9000, 1, 1, tzinfo=UTC)
 #: How many windows serviceStatus lists: it is a notice, not an archive.
 STATUS_LIMIT = 20
 #: Working hours, in which maintenance is unusual (on working days, Europe/Amsterdam).
@@ -51,6 +54,10 @@ TEXTS = texts(
         "moment_needs_offset": {
             "nl": "Geef het tijdstip met de tijdzone, zoals 2026-12-05T22:00:00+01:00.",
             "en": "Give the moment with its time zone, such as 2026-12-05T22:00:00+01:00.",
+        },
+        "moment_out_of_range": {
+            "nl": "Kies een moment tussen 1900 en 9000.",
+            "en": "Choose a moment between 1900 and 9000.",
         },
         "window_ends_before_start": {
             "nl": "Het onderhoud moet eindigen na het begin.",
@@ -225,11 +232,19 @@ def outside_usual_hours(starts_at: datetime, ends_at: datetime) -> bool:
 
 
 def _moment(problems: Problems, field: str, value: datetime) -> datetime | None:
-    """A moment in UTC; one without a time zone is refused rather than guessed."""
+    """A moment in UTC; one without a time zone is refused rather than guessed, and one
+    outside 1900-9000 too (at the ends of the calendar it cannot even be converted)."""
     if value.tzinfo is None or value.utcoffset() is None:
         problems.add(field, "moment_needs_offset")
         return None
-    return value.astimezone(UTC)
+    try:
+        moment = value.astimezone(UTC)
+    except OverflowError:
+        moment = None
+    if moment is None or not EARLIEST_MOMENT <= moment < LATEST_MOMENT:
+        problems.add(field, "moment_out_of_range")
+        return None
+    return moment
 
 
 # ---- staff use cases -----------------------------------------------------------------------

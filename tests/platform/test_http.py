@@ -380,7 +380,7 @@ async def test_a_staff_page_of_more_than_100_is_an_error_naming_first_and_return
 
     # then
     [error] = body["errors"]
-    assert error["extensions"] == {"field": ["first"]}
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": ["first"]}
     assert error["path"] == ["staff", "accessCodeRequests"]
     assert error["message"] == "Vraag hoogstens 100 items per pagina op."
     assert body["data"] is None

@@ -91,7 +91,7 @@ async def test_a_made_up_cursor_is_an_invalid_argument_naming_after(
     body = await gql(staff, document, {"after": cursor})
     # then
     [error] = body["errors"]
-    assert error["extensions"] == {"field": ["after"]}
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": ["after"]}
     assert error["message"] == "Deze cursor is ongeldig."
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
 

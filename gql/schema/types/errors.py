@@ -149,6 +149,10 @@ def result_union(mutation: str, payload: type, use_case: Callable[..., Any]) -> 
 # ---- the mapper ----------------------------------------------------------------------------
 
 
+#: The code of a wrong argument of a read (a page size, a cursor): top-level, with `field`.
+BAD_USER_INPUT = "BAD_USER_INPUT"
+
+
 def top_level_error(code: str, message: str, **extensions: Any) -> GraphQLError:
     return GraphQLError(message, extensions={"code": code, **extensions})
 

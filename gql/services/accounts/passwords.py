@@ -10,6 +10,7 @@ import anyio.to_thread
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
+from gql.services.accounts import texts as _texts  # noqa: F401  (the problems' texts, also for the CLI)
 from gql.services.shared.errors import Problems
 
 MIN_LENGTH = 15

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 
@@ -30,7 +30,7 @@ from gql.reader import Read
 from gql.services.invoices.issuing import OWNER_KIND
 from gql.services.shared.deps import Caller, Deps
 from gql.services.shared.errors import ForbiddenError, UnauthenticatedError
-from gql.services.shared.formatting import AMSTERDAM
+from gql.services.shared.formatting import end_of_local_day, start_of_local_day
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,10 +186,6 @@ def _page(organisation: bool, status: bool, since: bool, until: bool, after: boo
     )
 
 
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=AMSTERDAM)
-
-
 def view_of(row: Any) -> InvoiceView:
     values = row._asdict()
     values["kind"] = InvoiceKind(values["kind"])
@@ -220,8 +216,8 @@ async def list_invoices(
         account_id=seen.account_id,
         organisation=seen.organisation,
         status=where.status.value if where.status else None,
-        since=_start_of(where.issued_from) if where.issued_from else None,
-        until=_start_of(where.issued_until + timedelta(days=1)) if where.issued_until else None,
+        since=start_of_local_day(where.issued_from) if where.issued_from else None,
+        until=end_of_local_day(where.issued_until) if where.issued_until else None,
         before_id=before_id,
         limit=limit,
     )

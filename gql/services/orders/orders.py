@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 
@@ -50,7 +50,7 @@ from gql.services.shared.errors import (
     UnauthenticatedError,
     raises,
 )
-from gql.services.shared.formatting import AMSTERDAM
+from gql.services.shared.formatting import AMSTERDAM, end_of_local_day, start_of_local_day
 from gql.services.shared.validation import kvk_number_field
 
 OWNER_KIND = "order"
@@ -306,10 +306,6 @@ def _page(
     return Read(_COLUMNS.where(*conditions).order_by(_order.c.id.desc()).limit(bindparam("limit")))
 
 
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=AMSTERDAM)
-
-
 def _view(row: Any) -> OrderView:
     return OrderView(
         **{
@@ -351,8 +347,8 @@ async def list_orders(
         account_id=account_id,
         organisation=organisation,
         status=where.status.value if where.status else None,
-        since=_start_of(where.placed_from) if where.placed_from else None,
-        until=_start_of(where.placed_until + timedelta(days=1)) if where.placed_until else None,
+        since=start_of_local_day(where.placed_from) if where.placed_from else None,
+        until=end_of_local_day(where.placed_until) if where.placed_until else None,
         kvk_number=where.kvk_number,
         before_id=before_id,
         limit=limit,
