@@ -50,9 +50,18 @@ from gql.schema.execution import PUBLIC_CODES
 
 # The top-level codes a client may meet: those the executor lets through unmasked (PUBLIC_CODES:
 # UNAUTHENTICATED, FORBIDDEN, RATE_LIMITED, BAD_USER_INPUT) and the refusals of gql/http.py
-# before anything runs (CSRF, PERSISTED_QUERY_NOT_FOUND). INTERNAL_SERVER_ERROR, the mask of
-# an unexpected exception, is deliberately absent: it counts as a failure.
-KNOWN_CODES = PUBLIC_CODES | {"CSRF", "PERSISTED_QUERY_NOT_FOUND"}
+# before anything runs (CSRF, PERSISTED_QUERY_NOT_FOUND), and the size limits of
+# gql/schema/limits.py. INTERNAL_SERVER_ERROR, the mask of an unexpected exception, is
+# deliberately absent: it counts as a failure.
+KNOWN_CODES = PUBLIC_CODES | {
+    "CSRF",
+    "PERSISTED_QUERY_NOT_FOUND",
+    "QUERY_TOO_COSTLY",
+    "TOO_MANY_FIELDS",
+    "TOO_MANY_DIRECTIVES",
+}
+
+COOKIE = "cookie:"
 
 # What an internal leaks as: a Python traceback, a source path, SQL, a driver's or ORM's name.
 LEAKS = re.compile(
@@ -111,7 +120,11 @@ class Caller:
     skip: frozenset[str] = frozenset()
 
     def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        if not self.token:
+            return {}
+        if self.token.startswith(COOKIE):  # staff: a browser session (no device sessions)
+            return {"Cookie": self.token.removeprefix(COOKIE)}
+        return {"Authorization": f"Bearer {self.token}"}
 
 
 @dataclass
@@ -184,11 +197,13 @@ def judge(status: int, body: str) -> str | None:
 
 
 def sign_in_with(access_code: str, password: str, totp: Callable[[], str] | None = None) -> Any:
-    """A `Caller.sign_in` that logs in with an access code and password (and TOTP for staff)."""
+    """A `Caller.sign_in` that logs in with an access code and password: a device session
+    (bearer token), or for staff (TOTP; staff cannot start device sessions) a cookie session."""
 
     def sign_in(client: httpx.Client, url: str) -> str:
         variables: dict[str, Any] = {
-            "input": {"accessCode": access_code, "password": password, "session": "TOKEN"}
+            "input": {"accessCode": access_code, "password": password}
+            | ({"session": "TOKEN", "deviceName": "fuzz"} if totp is None else {})
         }
         if totp is not None:
             variables["input"]["totp"] = totp()
@@ -196,7 +211,12 @@ def sign_in_with(access_code: str, password: str, totp: Callable[[], str] | None
         result = answer.json()["data"]["logIn"]
         if result["__typename"] != "LogInPayload":
             raise RuntimeError(f"signing in as {access_code} failed: {result}")
-        return str(result["token"])
+        if totp is None:
+            return str(result["token"])
+        cookie = "; ".join(f"{name}={value}" for name, value in answer.cookies.items())
+        # The client's jar must not send it for the other callers.
+        client.cookies.clear()
+        return COOKIE + cookie
 
     return sign_in
 
