@@ -164,7 +164,13 @@ class Faults:
 
 
 def soak(
-    backend: str, seconds: float, *, kills: int, seed: int, keep: bool = False
+    backend: str,
+    seconds: float,
+    *,
+    kills: int,
+    seed: int,
+    keep: bool = False,
+    fuzz_examples: int = 0,
 ) -> dict[str, Any]:
     from tests.support.documents import pdf_document
 
@@ -206,6 +212,7 @@ def soak(
         load = orjson.loads(out.read_bytes())
         progress(f"{backend}: load done; throttling probe, then waiting for the outbox")
         throttle = checks.throttle_probe(soaked.ports, soaked.seeded.attack)
+        fuzzed = _fuzz(soaked.ports, fuzz_examples, backend)
         unsent = checks.wait_for_outbox(url, timeout=180)
         found = checks.invariants(
             url,
@@ -218,6 +225,15 @@ def soak(
             business_kvks=world.BUSINESS_KVKS,
         )
         found.append(throttle)
+        if fuzzed is not None:
+            found.append(
+                checks.Check(
+                    "schema fuzzing (schemathesis): 0 failures",
+                    fuzzed.failed == 0,
+                    f"{fuzzed.requests} requests, {fuzzed.failed} failures"
+                    + (f": {fuzzed.failures[0][:300]}" if fuzzed.failures else ""),
+                )
+            )
         found.append(
             checks.Check(
                 "faults and invoice runs done",
@@ -246,6 +262,20 @@ def soak(
         if keep:
             progress(f"{backend}: the logs are kept in {soaked.root}")
         soaked.close(keep=keep)
+
+
+def _fuzz(ports: list[int], examples: int, backend: str) -> Any:
+    """The schema fuzzer (tests/fuzz runs it briefly in `make test`), longer here: anonymous
+    and as the demo accounts, against every app process in turn."""
+    if examples <= 0:
+        return None
+    from fuzz.__main__ import DEMO
+    from fuzz.runner import Caller, fuzz, sign_in_with
+
+    callers = [Caller("anonymous")]
+    callers += [Caller(name, sign_in_with(code, password)) for name, code, password in DEMO]
+    progress(f"{backend}: fuzzing the schema, {examples} examples per operation and caller")
+    return fuzz(f"http://127.0.0.1:{ports[0]}/graphql", callers, examples=examples)
 
 
 def _log_problems(soaked: world.World) -> list[str]:
@@ -299,6 +329,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--keep", action="store_true", help="keep the logs (temporary folder)")
     parser.add_argument("--seed", type=int, default=int(time.time()), help="for the kill moments")
+    parser.add_argument(
+        "--fuzz-examples",
+        type=int,
+        default=15,
+        help="schema fuzzing after the load: documents per operation and caller (0: none)",
+    )
     args = parser.parse_args(argv)
     backends = ("postgresql", "sqlite") if args.backend == "both" else (args.backend,)
     results = []
@@ -310,6 +346,7 @@ def main(argv: list[str] | None = None) -> None:
                 kills=0 if args.no_kill else args.kills,
                 seed=args.seed,
                 keep=args.keep,
+                fuzz_examples=args.fuzz_examples,
             )
         )
     print(
