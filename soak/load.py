@@ -35,6 +35,7 @@ PAYER_IBAN = "NL91ABNA0417164300"
 _TOKEN = re.compile(r'name="token" value="([0-9a-f]{64})"')
 COMPANIES = [f"900000{n:02d}" for n in range(1, 13)]
 
+COOKIE = "cookie:"
 LOG_IN = """mutation($input: LogInInput!) { logIn(input: $input) { __typename
   ... on LogInPayload { token } ... on Error { code } } }"""
 TOP_UP = """mutation($input: TopUpInput!) { topUp(input: $input) { __typename
@@ -163,7 +164,11 @@ class Load:
         files: dict[str, Any] | None = None,
     ) -> tuple[str, dict[str, Any]]:
         """('ok' | 'refused' | 'server_error' | 'lost', the mutation's result)."""
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        headers = {}
+        if token and token.startswith(COOKIE):  # staff: a browser session
+            headers = {"Cookie": token.removeprefix(COOKIE)}
+        elif token:
+            headers = {"Authorization": f"Bearer {token}"}
         if files is None:
             response = await self.send(
                 op,
@@ -214,19 +219,19 @@ class Load:
     # ---- operations --------------------------------------------------------------------
 
     async def log_in(self, op: str, code: str, password: str, totp: str | None = None) -> str:
-        variables: dict[str, Any] = {
-            "input": {
-                "accessCode": code,
-                "password": password,
-                "session": "TOKEN",
-                "deviceName": "soak",
-            }
-        }
+        """A device session's access token; for staff (TOTP), who cannot start device
+        sessions, their browser session's cookie (prefixed "cookie:")."""
+        variables: dict[str, Any] = {"input": {"accessCode": code, "password": password}}
         if totp:
             variables["input"]["totp"] = totp
+        else:
+            variables["input"] |= {"session": "TOKEN", "deviceName": "soak"}
         kind, result = await self.gql(op, LOG_IN, variables)
+        cookie = "; ".join(f"{name}={value}" for name, value in self.http.cookies.items())
         self.http.cookies.clear()
-        return str(result["token"]) if kind == "ok" else ""
+        if kind != "ok":
+            return ""
+        return COOKIE + cookie if totp else str(result["token"])
 
     async def top_up(self, token: str, previous: list[str]) -> None:
         key = str(uuid.uuid4())
