@@ -4,6 +4,7 @@ the session list, ending sessions elsewhere, and the failed-refresh counter."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,6 +27,7 @@ from tests.support.factories import (
     log_in,
     totp_now,
 )
+from tests.support.statements import StatementLog, count_statements, driver_trace
 
 REFRESH = """
 mutation Refresh($input: RefreshSessionInput!) {
@@ -518,3 +520,29 @@ async def test_used_refresh_hashes_stay_while_their_chain_lives_whatever_the_ret
         # then
         assert (done["device tokens removed"], done["sessions removed"]) == (5, 1)
         assert await count(app, DeviceToken) == 0
+
+
+@pytest.fixture
+def trace() -> Iterator[StatementLog]:
+    """Installed before the app (asked for first): every connection reports."""
+    with driver_trace() as log:
+        yield log
+
+
+@sqlite_only
+async def test_the_session_list_costs_the_same_statements_for_1_and_6_sessions(
+    trace: StatementLog, app: Starlette
+) -> None:
+    # given: one account signed in on 1 device, another on 6
+    counts = []
+    for n, devices in enumerate((1, 6)):
+        code = await add_account(app, email=f"list{n}@example.nl")
+        async with http_client(app) as client:
+            pairs = [await device(client, code, f"phone {i}") for i in range(devices)]
+            # when
+            async with count_statements(trace):
+                body = await gql(client, SESSIONS, headers=bearer(pairs[-1]["token"]))
+            counts.append(len(trace))
+        # then
+        assert len(body["data"]["viewer"]["sessions"]["edges"]) == devices
+    assert counts[0] == counts[1], counts
